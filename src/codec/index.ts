@@ -1,10 +1,52 @@
 // The codec layer: decompression and checksums behind one small interface.
 // Implementations live beside this file; everything above src/codec imports only from here.
+// Each codec is one module with one function, so an implementation can be swapped in isolation:
+//   gzip.ts (node:zlib), snappy.ts (snappy, xerial + raw), lz4.ts (frame walker + lz4-napi),
+//   zstd.ts (frame walker + fzstd), crc.ts (@node-rs/crc32).
+import { gunzip } from './gzip.js';
+import { unlz4 } from './lz4.js';
+import { unsnappy } from './snappy.js';
+import { CompressionType, type CompressionTypeId } from './types.js';
+import { unzstd } from './zstd.js';
 
-/** Kafka's compression type ids (attributes bits 0-2). */
-export const CompressionType = { none: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 } as const;
-export type CompressionTypeId = 0 | 1 | 2 | 3 | 4;
-export const COMPRESSION_NAMES = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
-export type CompressionName = (typeof COMPRESSION_NAMES)[number];
+export { CompressionType, COMPRESSION_NAMES } from './types.js';
+export type { CompressionTypeId, CompressionName } from './types.js';
+export { CodecError } from './errors.js';
+export { crc32, crc32c } from './crc.js';
 
-// PLACEHOLDER: the codec helper replaces this file's body with the real implementations.
+export interface DecompressOptions {
+  /**
+   * The magic (format version) of the message or batch the data came from. Only lz4 uses it:
+   * for magic 0 a wrong LZ4 frame header checksum is accepted, as Kafka does (KAFKA-3160).
+   */
+  magic?: number;
+}
+
+/** True if n is a compression type id Kafka knows (0-4). */
+export function isCompressionTypeId(n: number): n is CompressionTypeId {
+  return Number.isInteger(n) && n >= 0 && n <= 4;
+}
+
+/**
+ * Decompresses a Kafka compressed payload (a v2 batch's records region, or a legacy wrapper
+ * message's value). Synchronous. Type 0 returns `data` itself. Throws CodecError on malformed,
+ * truncated or checksum-failing input; a RangeError for a type id outside 0-4.
+ * For codecs 1-4 the result is a fresh buffer (often a Buffer, which is a Uint8Array).
+ */
+export function decompress(type: CompressionTypeId, data: Uint8Array, opts: DecompressOptions = {}): Uint8Array {
+  switch (type) {
+    case CompressionType.none:
+      return data;
+    case CompressionType.gzip:
+      return gunzip(data);
+    case CompressionType.snappy:
+      return unsnappy(data);
+    case CompressionType.lz4:
+      return unlz4(data, opts.magic);
+    case CompressionType.zstd:
+      return unzstd(data);
+    default:
+      // Kafka: IllegalArgumentException("Unknown compression type id: " + id)
+      throw new RangeError(`Unknown compression type id: ${String(type)}`);
+  }
+}

@@ -1,0 +1,99 @@
+// Zstandard via `fzstd` (pure JS, synchronous). fzstd handles frames without a content size
+// (what Kafka's Java producer and librdkafka write) and concatenated frames, and throws on
+// truncation inside a block. It does NOT verify the optional XXH64 content checksum and would
+// quietly accept a frame cut exactly inside that checksum, and it allocates the window size
+// named in the header up front. So a cheap structural walk here (frame headers and 3-byte block
+// headers only) runs first: it rejects truncation anywhere, reserved bits, windows above zstd's
+// default limit (2^27, the limit zstd-jni applies for Kafka), and trailing garbage.
+import { decompress as fzstdDecompress } from 'fzstd';
+import { CodecError, messageOf } from './errors.js';
+
+const ZSTD_MAGIC = 0xfd2fb528;
+const WINDOW_LIMIT = 1 << 27; // ZSTD_WINDOWLOG_LIMIT_DEFAULT
+const BLOCK_MAX = 128 * 1024;
+
+const fail = (message: string, cause?: unknown): CodecError =>
+  new CodecError('zstd', message, cause === undefined ? undefined : { cause });
+
+/** Walks the frames; returns the sum of declared content sizes, or undefined if any frame omits it. */
+export function inspectZstd(data: Uint8Array): { frames: number; contentSize: number | undefined } {
+  const len = data.length;
+  if (len === 0) throw fail('empty input');
+  const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  let p = 0;
+  let frames = 0;
+  let contentSize: number | undefined = 0;
+  while (p < len) {
+    if (len - p < 4) throw fail(`truncated frame magic at offset ${p}`);
+    const magic = dv.getUint32(p, true);
+    if ((magic & 0xfffffff0) >>> 0 === 0x184d2a50) {
+      if (len - p < 8) throw fail(`truncated skippable frame at offset ${p}`);
+      p += 8 + dv.getUint32(p + 4, true);
+      if (p > len) throw fail('truncated skippable frame');
+      continue;
+    }
+    if (magic !== ZSTD_MAGIC) throw fail(`bad frame magic 0x${magic.toString(16).padStart(8, '0')} at offset ${p}`);
+    const start = p;
+    if (len - p < 6) throw fail(`truncated frame header at offset ${p}`);
+    const fhd = data[p + 4]!;
+    if (fhd & 0x08) throw fail(`reserved frame header bit set at offset ${p}`);
+    const singleSegment = (fhd >> 5) & 1;
+    const fcsFlag = fhd >> 6;
+    const checksum = (fhd >> 2) & 1;
+    const dictBytes = [0, 1, 2, 4][fhd & 3]!;
+    let q = p + 5;
+    let window = 0;
+    if (!singleSegment) {
+      const wd = data[q++]!;
+      const base = 2 ** (10 + (wd >> 3));
+      window = base + (base / 8) * (wd & 7);
+    }
+    q += dictBytes;
+    const fcsBytes = fcsFlag === 0 ? singleSegment : 1 << fcsFlag;
+    if (q + fcsBytes > len) throw fail(`truncated frame header at offset ${p}`);
+    let fcs: number | undefined;
+    if (fcsBytes === 1) fcs = data[q]!;
+    else if (fcsBytes === 2) fcs = dv.getUint16(q, true) + 256;
+    else if (fcsBytes === 4) fcs = dv.getUint32(q, true);
+    else if (fcsBytes === 8) fcs = Number(dv.getBigUint64(q, true));
+    q += fcsBytes;
+    if (singleSegment) window = fcs!;
+    if (window > WINDOW_LIMIT) throw fail(`frame at offset ${p} needs a ${window}-byte window, above the ${WINDOW_LIMIT} limit`);
+    const blockMax = Math.min(BLOCK_MAX, Math.max(window, 1));
+    for (;;) {
+      if (len - q < 3) throw fail(`truncated frame at offset ${start}: missing block header at offset ${q}`);
+      const h = data[q]! | (data[q + 1]! << 8) | (data[q + 2]! << 16);
+      q += 3;
+      const type = (h >> 1) & 3;
+      const size = h >>> 3;
+      if (type === 3) throw fail(`reserved block type at offset ${q - 3}`);
+      if (size > blockMax) throw fail(`block size ${size} at offset ${q - 3} exceeds the maximum ${blockMax}`);
+      q += type === 1 ? 1 : size;
+      if (q > len) throw fail(`truncated frame at offset ${start}: block runs past the end`);
+      if (h & 1) break;
+    }
+    if (checksum) {
+      q += 4;
+      if (q > len) throw fail(`truncated frame at offset ${start}: missing content checksum`);
+    }
+    contentSize = fcs === undefined || contentSize === undefined ? undefined : contentSize + fcs;
+    frames++;
+    p = q;
+  }
+  if (frames === 0) throw fail('no zstd frame (only skippable frames)');
+  return { frames, contentSize };
+}
+
+export function unzstd(data: Uint8Array): Uint8Array {
+  const { contentSize } = inspectZstd(data);
+  let out: Uint8Array;
+  try {
+    out = fzstdDecompress(data);
+  } catch (e) {
+    throw fail(`corrupt frame: ${messageOf(e)}`, e);
+  }
+  if (contentSize !== undefined && out.length !== contentSize) {
+    throw fail(`decoded ${out.length} bytes but the frames declare ${contentSize}`);
+  }
+  return out;
+}
