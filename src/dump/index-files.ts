@@ -1,0 +1,198 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { decrementSequence, lastOffsetOf } from '../format/batch.js';
+import { FormatError } from '../format/errors.js';
+import { type Int64, int64Max, normalize } from '../format/int64.js';
+import {
+  OFFSET_INDEX_ENTRY_SIZE,
+  TIME_INDEX_ENTRY_SIZE,
+  abortedTxnEntries,
+  offsetIndexEntry,
+  offsetIndexLookupSlot,
+  slotCount,
+  timeIndexEntry,
+} from '../format/indexes.js';
+import { decodeProducerSnapshot } from '../format/producer-snapshot.js';
+import { JavaException } from './java-exception.js';
+import { javaAbsolutePath, javaFileName, javaParent, javaParseLong, javaSplitFirstDot } from './java.js';
+import { entryRecords, loadHeader, openSegment, sliceWindow, toJavaException, walkEntries } from './log.js';
+import type { DumpIO } from './output.js';
+import type { DumpReports } from './reports.js';
+
+const CORRUPT_INDEX = 'org.apache.kafka.storage.internals.log.CorruptIndexException';
+
+/** The segment's base offset from a file name, as UnifiedLog.offsetFromFile / split("\\.")[0]. */
+function baseOffsetOf(name: string): Int64 {
+  return normalize(javaParseLong(javaSplitFirstDot(name)));
+}
+
+/** Reads an index file read-only. Kafka would create a missing index (and then fail); we only fail. */
+function readIndexFile(absPath: string): Buffer {
+  if (!existsSync(absPath)) throw new JavaException('java.lang.IllegalArgumentException', 'Invalid max index size: -1');
+  return readFileSync(absPath);
+}
+
+function siblings(path: string, io: DumpIO) {
+  const name = javaFileName(path);
+  const abs = javaAbsolutePath(path, io.cwd);
+  const dir = javaParent(abs);
+  const prefix = javaSplitFirstDot(name);
+  return { name, abs, logPath: `${dir}/${prefix}.log`, indexPath: `${dir}/${prefix}.index` };
+}
+
+/** DumpLogSegments.dumpIndex for a `.index` file. */
+export function dumpIndex(path: string, opts: { sanityOnly: boolean; verifyOnly: boolean; maxMessageSize: number }, io: DumpIO, reports: DumpReports): void {
+  const base = baseOffsetOf(javaFileName(path));
+  const { abs, logPath } = siblings(path, io);
+  const log = openSegment(logPath);
+  try {
+    const index = readIndexFile(abs);
+    const entries = slotCount(index.length, OFFSET_INDEX_ENTRY_SIZE);
+    if (entries === 0) {
+      io.out.text(`${path} is empty.\n`);
+      return;
+    }
+    if (opts.sanityOnly) {
+      const last = offsetIndexEntry(index, entries - 1, base).offset;
+      if (last < base) {
+        throw new JavaException(CORRUPT_INDEX, `Corrupt index found, index file (${abs}) has non-zero size but the last offset is ${last} which is less than the base offset ${base}`);
+      }
+      if (index.length % OFFSET_INDEX_ENTRY_SIZE !== 0) {
+        throw new JavaException(CORRUPT_INDEX, `Index file ${abs} is corrupt, found ${index.length} bytes which is neither positive nor a multiple of ${OFFSET_INDEX_ENTRY_SIZE}`);
+      }
+      io.out.text(`${path} passed sanity check.\n`);
+      return;
+    }
+    for (let i = 0; i < entries; i++) {
+      const e = offsetIndexEntry(index, i, base);
+      if (i > 0 && e.offset === base) return;
+      const end = sliceWindow(log, logPath, e.position, opts.maxMessageSize);
+      const walk = walkEntries(log, logPath, e.position, end);
+      const first = walk.next();
+      if (first.done) throw new JavaException('java.util.NoSuchElementException', null);
+      const { buf, at, position } = first.value;
+      const batchLast = lastOffsetOf(loadHeader(log, buf, at, position, end, logPath));
+      if (batchLast !== e.offset) reports.indexMismatch(abs, e.offset, batchLast);
+      if (!opts.verifyOnly) io.out.text(`offset: ${e.offset} position: ${e.position}\n`);
+    }
+  } finally {
+    log.close();
+  }
+}
+
+/** DumpLogSegments.dumpTimeIndex for a `.timeindex` file. */
+export function dumpTimeIndex(path: string, opts: { sanityOnly: boolean; verifyOnly: boolean }, io: DumpIO, reports: DumpReports): void {
+  const base = baseOffsetOf(javaFileName(path));
+  const { abs, logPath, indexPath } = siblings(path, io);
+  const log = openSegment(logPath);
+  try {
+    const offsetIndex = readIndexFile(indexPath);
+    const timeIndex = readIndexFile(abs);
+    const entries = slotCount(timeIndex.length, TIME_INDEX_ENTRY_SIZE);
+    if (opts.sanityOnly) {
+      if (entries !== 0) {
+        const last = timeIndexEntry(timeIndex, entries - 1, base);
+        const first = timeIndexEntry(timeIndex, 0, base);
+        if (last.timestamp < first.timestamp) {
+          throw new JavaException(CORRUPT_INDEX, `Corrupt time index found, time index file (${abs}) has non-zero size but the last timestamp is ${last.timestamp} which is less than the first timestamp ${first.timestamp}`);
+        }
+        if (last.offset < base) {
+          throw new JavaException(CORRUPT_INDEX, `Corrupt time index found, time index file (${abs}) has non-zero size but the last offset is ${last.offset} which is less than the first offset ${base}`);
+        }
+      }
+      if (timeIndex.length % TIME_INDEX_ENTRY_SIZE !== 0) {
+        throw new JavaException(CORRUPT_INDEX, `Time index file ${abs} is corrupt, found ${timeIndex.length} bytes which is neither positive nor a multiple of ${TIME_INDEX_ENTRY_SIZE}`);
+      }
+      io.out.text(`${path} passed sanity check.\n`);
+      return;
+    }
+    let prev: Int64 = -1;
+    for (let i = 0; i < entries; i++) {
+      const e = timeIndexEntry(timeIndex, i, base);
+      if (i > 0 && e.offset === base) return;
+      const slot = offsetIndexLookupSlot(offsetIndex, base, e.offset);
+      const pos = slot < 0 ? 0 : offsetIndexEntry(offsetIndex, slot, base).position;
+      const end = sliceWindow(log, logPath, pos, 2147483647);
+      // Kafka 4.3 frames every batch from `pos` to the end before searching (a corrupt entry
+      // anywhere after `pos` fails the dump), then loads headers until the first match.
+      const frames: number[] = [];
+      for (const entry of walkEntries(log, logPath, pos, end)) frames.push(entry.position);
+      let match: { position: number; last: Int64 } | null = null;
+      for (const p of frames) {
+        const w = log.window(p, 61);
+        const h = loadHeader(log, w.buf, w.at, p, end, logPath);
+        const last = lastOffsetOf(h);
+        if (last >= e.offset) {
+          match = { position: p, last };
+          break;
+        }
+      }
+      if (match === null) {
+        reports.offsetNotFound(abs, e.offset, -1);
+      } else if (match.last !== e.offset) {
+        reports.offsetNotFound(abs, e.offset, match.last);
+      } else {
+        const w0 = log.window(match.position, 61);
+        const size = loadHeader(log, w0.buf, w0.at, match.position, end, logPath).sizeInBytes;
+        const w = log.window(match.position, Math.max(size, 61));
+        const h = loadHeader(log, w.buf, w.at, match.position, end, logPath);
+        const decoded = entryRecords(w.buf, w.at, h);
+        if (decoded.error) throw toJavaException(decoded.error);
+        let maxTs: Int64 = -1;
+        for (const r of decoded.records) maxTs = int64Max(maxTs, r.timestamp);
+        if (maxTs !== e.timestamp) reports.timestampMismatch(abs, e.timestamp, maxTs);
+        if (prev >= e.timestamp) reports.outOfOrderTimestamp(abs, e.timestamp, prev);
+      }
+      if (!opts.verifyOnly) io.out.text(`timestamp: ${e.timestamp} offset: ${e.offset}\n`);
+      prev = e.timestamp;
+    }
+  } finally {
+    log.close();
+  }
+}
+
+/** DumpLogSegments.dumpTxnIndex for a `.txnindex` file (a missing file has no entries). */
+export function dumpTxnIndex(path: string, io: DumpIO): void {
+  baseOffsetOf(javaFileName(path));
+  const abs = javaAbsolutePath(path, io.cwd);
+  if (!existsSync(abs)) return;
+  const bytes = readFileSync(abs);
+  for (const t of abortedTxnEntries(bytes)) {
+    if (t.version > 0) {
+      throw new JavaException(
+        'org.apache.kafka.common.KafkaException',
+        `Unexpected aborted transaction version ${t.version} in transaction index ${javaAbsolutePath(path, io.cwd)}, current version is 0`,
+      );
+    }
+    io.out.text(`version: ${t.version} producerId: ${t.producerId} firstOffset: ${t.firstOffset} lastOffset: ${t.lastOffset} lastStableOffset: ${t.lastStableOffset}\n`);
+  }
+}
+
+/** DumpLogSegments.dumpProducerIdSnapshot: a corrupt snapshot is reported on stderr, not fatal. */
+export function dumpProducerSnapshot(path: string, io: DumpIO): void {
+  let bytes: Buffer;
+  try {
+    const abs = javaAbsolutePath(path, io.cwd);
+    if (statSync(abs).isDirectory()) throw new JavaException('java.io.IOException', 'Is a directory');
+    bytes = readFileSync(abs);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new JavaException('java.nio.file.NoSuchFileException', path);
+    throw e;
+  }
+  try {
+    const snapshot = decodeProducerSnapshot(bytes);
+    for (const p of snapshot.entries) {
+      let line = `producerId: ${p.producerId} producerEpoch: ${p.producerEpoch} coordinatorEpoch: ${p.coordinatorEpoch} currentTxnFirstOffset: ${p.currentTxnFirstOffset >= 0 ? `OptionalLong[${p.currentTxnFirstOffset}]` : 'OptionalLong.empty'} lastTimestamp: ${p.timestamp}`;
+      if (p.lastOffset >= 0) {
+        const first = decrementSequence(p.lastSequence, p.offsetDelta);
+        line += ` firstSequence: ${first} lastSequence: ${p.lastSequence} lastOffset: ${p.lastOffset} offsetDelta: ${p.offsetDelta} timestamp: ${p.timestamp}`;
+      }
+      io.out.text(line + '\n');
+    }
+  } catch (e) {
+    if (e instanceof FormatError && e.kind === 'CorruptSnapshot') {
+      io.err.text(`${e.message}\n`);
+      return;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,269 @@
+import { crc32c } from '../codec/index.js';
+import { COMPRESSION_NAMES } from '../codec/index.js';
+import {
+  type BatchHeader,
+  type LegacyEntryHeader,
+  type RecordBatchHeader,
+  RECORD_BATCH_OVERHEAD,
+  V2_CRC_START,
+  decodeBatchHeader,
+  legacyHeaderSize,
+} from '../format/batch.js';
+import { FormatError } from '../format/errors.js';
+import { type Int64, addInt64, readInt8 } from '../format/int64.js';
+import { type DecodedRecords, type LogRecord, decodeBatchRecords, decodeLegacyRecords, isLegacyEntryValid } from '../format/record.js';
+import { EntryWalker, SegmentFile } from '../io/segment-file.js';
+import type { DecodedText } from './decoders.js';
+import { JavaException } from './java-exception.js';
+import { javaAbsolutePath, javaFileName, javaParseInt, javaParseLong, javaSplitFirstDot } from './java.js';
+import type { DumpIO } from './output.js';
+import { formatControlRecord } from './parsers/index.js';
+import type { DumpReports } from './reports.js';
+
+/** What a record's key and value print as; undefined parts are not printed. */
+export interface RecordText {
+  key?: DecodedText;
+  value?: DecodedText;
+}
+export interface RecordTextParser {
+  parse(record: LogRecord): RecordText;
+}
+
+export interface DumpLogOptions {
+  printContents: boolean;
+  deepIteration: boolean;
+  skipRecordMetadata: boolean;
+  maxBytes: number;
+  parser: RecordTextParser;
+}
+
+const INT_MAX = 2147483647;
+
+/** Maps a decoder failure to the exception Kafka's record classes throw for it. */
+export function toJavaException(e: unknown): unknown {
+  if (!(e instanceof FormatError)) return e;
+  switch (e.kind) {
+    case 'InvalidRecord':
+      return new JavaException('org.apache.kafka.common.InvalidRecordException', e.message);
+    case 'CorruptRecord':
+      return new JavaException('org.apache.kafka.common.errors.CorruptRecordException', e.message);
+    case 'Decompression':
+    case 'Kafka':
+      return new JavaException('org.apache.kafka.common.KafkaException', e.message);
+    case 'BufferUnderflow':
+      return new JavaException('java.nio.BufferUnderflowException', null);
+    case 'IllegalArgument':
+      return new JavaException('java.lang.IllegalArgumentException', e.message);
+    case 'IllegalState':
+      return new JavaException('java.lang.IllegalStateException', e.message);
+    case 'CorruptSnapshot':
+      return new JavaException('org.apache.kafka.storage.internals.log.CorruptSnapshotException', e.message);
+  }
+}
+
+/** Opens a segment for reading as FileRecords.open does, with its failures. */
+export function openSegment(absPath: string, displayPath: string = absPath): SegmentFile {
+  try {
+    return new SegmentFile(absPath);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new JavaException('java.nio.file.NoSuchFileException', displayPath);
+    if (code === 'EACCES') throw new JavaException('java.nio.file.AccessDeniedException', displayPath);
+    throw e;
+  }
+}
+
+export function fileRecordsString(file: SegmentFile, displayPath: string, start: number, end: number): string {
+  return `FileRecords(size=${end - start}, file=${displayPath}, start=${start}, end=${end})`;
+}
+
+/**
+ * FileRecords.slice(position, size) bounds: the window's end, or the failure Kafka reports.
+ * `displayPath` is how the FileRecords prints its file.
+ */
+export function sliceWindow(file: SegmentFile, displayPath: string, position: number, size: number): number {
+  const self = `FileRecords(size=${file.size}, file=${displayPath}, start=0, end=${INT_MAX})`;
+  if (position < 0) throw new JavaException('java.lang.IllegalArgumentException', `Invalid position: ${position} in read from ${self}`);
+  if (position > file.size) throw new JavaException('java.lang.IllegalArgumentException', `Slice from position ${position} exceeds end position of ${self}`);
+  if (size < 0) throw new JavaException('java.lang.IllegalArgumentException', `Invalid size: ${size} in read from ${self}`);
+  let end = position + size;
+  if (end > INT_MAX || end > file.size) end = file.size;
+  return end;
+}
+
+/** Walks the entries of a window, raising Kafka's CorruptRecordException on an undersized one. */
+export function* walkEntries(file: SegmentFile, displayPath: string, start: number, end: number) {
+  const walker = new EntryWalker(file, start, end);
+  yield* walker;
+  if (walker.undersized) {
+    throw new JavaException(
+      'org.apache.kafka.common.errors.CorruptRecordException',
+      `Found record size ${walker.undersized.size} smaller than minimum record overhead (14) in file ${displayPath}.`,
+    );
+  }
+  return walker.position;
+}
+
+/**
+ * Decodes an entry's header the way FileChannelRecordBatch loads it: a v2 header needs 61 bytes of
+ * the file; a legacy header needs a valid magic.
+ */
+export function loadHeader(file: SegmentFile, buf: Uint8Array, at: number, position: number, windowEnd: number, displayPath: string): BatchHeader {
+  const magic = readInt8(buf, at + 16);
+  if (magic >= 2) {
+    if (file.size - position < RECORD_BATCH_OVERHEAD) {
+      throw new JavaException(
+        'org.apache.kafka.common.KafkaException',
+        `Failed to load record batch at position ${position} from ${fileRecordsString(file, displayPath, 0, windowEnd)}`,
+      );
+    }
+  } else {
+    try {
+      legacyHeaderSize(magic);
+    } catch (e) {
+      throw toJavaException(e);
+    }
+  }
+  return decodeBatchHeader(buf, at, position);
+}
+
+function compressionName(id: number): string {
+  const name = COMPRESSION_NAMES[id];
+  if (name === undefined) throw new JavaException('java.lang.IllegalArgumentException', `Unknown compression type id: ${id}`);
+  return name;
+}
+
+/** Records of an entry, or Kafka's failure. Returns the records to print before failing, if any. */
+export function entryRecords(buf: Uint8Array, at: number, header: BatchHeader): DecodedRecords {
+  return header.format === 'v2' ? decodeBatchRecords(buf, at, header) : decodeLegacyRecords(buf, at, header);
+}
+
+/** Header line text of a .log/.checkpoint dump, or the failure parsing the name. */
+function headerLine(name: string): string | null {
+  if (name.endsWith('.log')) return `Log starting offset: ${javaParseLong(javaSplitFirstDot(name))}\n`;
+  if (name.endsWith('.checkpoint')) {
+    if (name === 'bootstrap.checkpoint') return 'KRaft bootstrap snapshot\n';
+    // Snapshots.parse: %020d-%010d.checkpoint; offset from chars [0,20), epoch from [21,31).
+    if (name.length < 20) throw stringIndex(0, 20, name.length);
+    const offset = javaParseLong(name.slice(0, 20));
+    if (name.length < 31) throw stringIndex(21, 31, name.length);
+    const epoch = javaParseInt(name.slice(21, 31));
+    return `Snapshot end offset: ${offset}, epoch: ${epoch}\n`;
+  }
+  return null;
+}
+
+function stringIndex(begin: number, end: number, length: number): JavaException {
+  return new JavaException('java.lang.StringIndexOutOfBoundsException', `begin ${begin}, end ${end}, length ${length}`);
+}
+
+/** DumpLogSegments.dumpLog: a `.log` segment or a KRaft `.checkpoint`. */
+export function dumpLog(path: string, opts: DumpLogOptions, io: DumpIO, reports: DumpReports): void {
+  const { out } = io;
+  const name = javaFileName(path);
+  const header = headerLine(name);
+  if (header !== null) out.text(header);
+  const absPath = javaAbsolutePath(path, io.cwd);
+  const file = openSegment(absPath, path);
+  try {
+    const windowEnd = sliceWindow(file, path, 0, opts.maxBytes);
+    let lastOffset: Int64 = -1;
+    const walk = walkEntries(file, path, 0, windowEnd);
+    let validBytes = 0;
+    for (;;) {
+      const step = walk.next();
+      if (step.done) break;
+      const { buf, at, position, frame } = step.value;
+      const h = loadHeader(file, buf, at, position, windowEnd, path);
+      printBatchLine(io, buf, at, h, validBytes);
+      if (opts.deepIteration) lastOffset = dumpRecords(io, buf, at, h, opts, reports, absPath, lastOffset);
+      validBytes += frame.totalSize;
+    }
+    const trailing = windowEnd - validBytes;
+    if (trailing > 0 && opts.maxBytes === INT_MAX) out.text(`Found ${trailing} invalid bytes at the end of ${name}\n`);
+  } finally {
+    file.close();
+  }
+}
+
+function printBatchLine(io: DumpIO, buf: Uint8Array, at: number, h: BatchHeader, position: number): void {
+  const out = io.out;
+  if (h.format === 'v2') {
+    out.text(
+      `baseOffset: ${h.baseOffset} lastOffset: ${h.lastOffset} count: ${h.recordCount} baseSequence: ${h.baseSequence} lastSequence: ${h.lastSequence} producerId: ${h.producerId} producerEpoch: ${h.producerEpoch} partitionLeaderEpoch: ${h.partitionLeaderEpoch} isTransactional: ${h.isTransactional} isControl: ${h.isControl} deleteHorizonMs: ${h.hasDeleteHorizon ? `OptionalLong[${h.baseTimestamp}]` : 'OptionalLong.empty'}`,
+    );
+    const codec = compressionName(h.compression);
+    const valid = h.sizeInBytes >= RECORD_BATCH_OVERHEAD && h.crc === crc32c(buf.subarray(at + V2_CRC_START, at + h.sizeInBytes));
+    out.text(
+      ` position: ${position} ${h.timestampType}: ${h.maxTimestamp} size: ${h.sizeInBytes} magic: ${h.magic} compresscodec: ${codec} crc: ${h.crc} isvalid: ${valid}\n`,
+    );
+  } else {
+    out.text(`offset: ${h.offset}`);
+    const codec = compressionName(h.compression);
+    out.text(
+      ` position: ${position} ${h.timestampType}: ${h.timestamp} size: ${h.sizeInBytes} magic: ${h.magic} compresscodec: ${codec} crc: ${h.crc} isvalid: ${isLegacyEntryValid(buf, at, h)}\n`,
+    );
+  }
+}
+
+function dumpRecords(
+  io: DumpIO,
+  buf: Uint8Array,
+  at: number,
+  h: BatchHeader,
+  opts: DumpLogOptions,
+  reports: DumpReports,
+  absPath: string,
+  lastOffsetIn: Int64,
+): Int64 {
+  let lastOffset = lastOffsetIn;
+  const decoded = entryRecords(buf, at, h);
+  const out = io.out;
+  const isControl = h.format === 'v2' && h.isControl;
+  const legacy = h.format === 'legacy';
+  for (const r of decoded.records) {
+    if (r.offset !== addInt64(lastOffset, 1)) {
+      reports.nonConsecutiveOffset(absPath, lastOffset, r.offset);
+    }
+    lastOffset = r.offset;
+    if (!opts.skipRecordMetadata) {
+      let line = `| offset: ${r.offset} ${h.timestampType}: ${r.timestamp} keySize: ${r.keySize} valueSize: ${r.valueSize}`;
+      if (!legacy) line += ` sequence: ${r.sequence} headerKeys: [${headerKeys(r)}]`;
+      else line += ` isValid: ${r.legacy!.isValid} crc: ${r.legacy!.crc}`;
+      out.text(line);
+      if (isControl) out.text(formatControlRecord(r.key, r.value));
+    }
+    if (opts.printContents && !isControl) {
+      let prefix = opts.skipRecordMetadata ? '| ' : ' ';
+      const t = opts.parser.parse(r);
+      if (t.key !== undefined) {
+        out.text(`${prefix}key: `);
+        write(io, t.key);
+        prefix = ' ';
+      }
+      if (t.value !== undefined) {
+        out.text(`${prefix}payload: `);
+        write(io, t.value);
+      }
+    }
+    out.text('\n');
+  }
+  if (decoded.error) throw toJavaException(decoded.error);
+  return lastOffset;
+}
+
+function headerKeys(r: LogRecord): string {
+  const hs = r.headers;
+  if (hs.length === 0) return '';
+  if (hs.length === 1) return hs[0]!.key;
+  let s = hs[0]!.key;
+  for (let i = 1; i < hs.length; i++) s += ',' + hs[i]!.key;
+  return s;
+}
+
+function write(io: DumpIO, t: DecodedText): void {
+  if (typeof t === 'string') io.out.text(t);
+  else io.out.bytes(t);
+}
+
+export type { LegacyEntryHeader, RecordBatchHeader };

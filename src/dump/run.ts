@@ -1,0 +1,125 @@
+import type { LogRecord } from '../format/record.js';
+import { type Decoder, loadDecoder } from './decoders.js';
+import { dumpIndex, dumpProducerSnapshot, dumpTimeIndex, dumpTxnIndex } from './index-files.js';
+import { JavaException } from './java-exception.js';
+import { javaFileName, javaFilePath } from './java.js';
+import { OPTION_TABLE, TOOL_DESCRIPTION } from './help-text.js';
+import { type RecordTextParser, dumpLog } from './log.js';
+import { DEFAULT_DECODER, DumpOptions } from './options.js';
+import type { DumpIO } from './output.js';
+import {
+  type MessageParser,
+  createClusterMetadataParser,
+  createOffsetsParser,
+  createRemoteLogMetadataParser,
+  createShareGroupStateParser,
+  createTransactionLogParser,
+} from './parsers/index.js';
+import { DumpReports } from './reports.js';
+
+/** The Kafka version this drop-in reproduces (what `--version` prints). */
+export const KAFKA_VERSION = '4.3.0';
+
+class DecoderMessageParser implements RecordTextParser {
+  constructor(
+    private readonly keyDecoder: Decoder,
+    private readonly valueDecoder: Decoder,
+  ) {}
+  parse(r: LogRecord) {
+    return {
+      key: r.key === null ? undefined : this.keyDecoder(r.key),
+      value: r.value === null ? undefined : this.valueDecoder(r.value),
+    };
+  }
+}
+
+function adapt(p: MessageParser): RecordTextParser {
+  return { parse: (r) => p.parse(r) };
+}
+
+/** DumpLogSegmentsOptions.messageParser(): decoder flags in Kafka's order of precedence. */
+function messageParser(o: DumpOptions): RecordTextParser {
+  if (o.has('offsets-decoder')) return adapt(createOffsetsParser());
+  if (o.has('transaction-log-decoder')) return adapt(createTransactionLogParser());
+  if (o.has('cluster-metadata-decoder')) return adapt(createClusterMetadataParser());
+  if (o.has('remote-log-metadata-decoder')) return adapt(createRemoteLogMetadataParser());
+  if (o.has('share-group-state-decoder')) return adapt(createShareGroupStateParser());
+  const valueDecoder = loadDecoder(o.valueOf('value-decoder-class', DEFAULT_DECODER)!);
+  const keyDecoder = loadDecoder(o.valueOf('key-decoder-class', DEFAULT_DECODER)!);
+  return new DecoderMessageParser(keyDecoder, valueDecoder);
+}
+
+/**
+ * Runs DumpLogSegments with `args`, writing to `io`. Returns the exit code. Uncaught-exception
+ * exits print the JVM's first line and return 1, after whatever was already printed.
+ */
+export function runDumpLog(args: readonly string[], io: DumpIO): number {
+  try {
+    return execute(args, io);
+  } catch (e) {
+    if (e instanceof JavaException) {
+      io.err.text(`${e.firstLine}\n`);
+      return 1;
+    }
+    // A bug of ours: say so plainly rather than pretend to be Kafka.
+    const message = e instanceof Error ? (e.stack ?? e.message) : String(e);
+    io.err.text(`kafka-dump-log: internal error: ${message}\n`);
+    return 2;
+  } finally {
+    io.out.flush();
+    io.err.flush();
+  }
+}
+
+function execute(args: readonly string[], io: DumpIO): number {
+  const opts = new DumpOptions(args);
+  if (opts.isHelp) {
+    io.err.text(`${TOOL_DESCRIPTION}\n${OPTION_TABLE}`);
+    return 1;
+  }
+  if (opts.has('version')) {
+    io.out.text(`${KAFKA_VERSION}\n`);
+    return 0;
+  }
+  if (!opts.has('files')) {
+    io.err.text(`Missing required argument "[files]"\n${OPTION_TABLE}`);
+    return 1;
+  }
+  const reports = new DumpReports();
+  for (const arg of opts.files()) {
+    const path = javaFilePath(arg);
+    io.out.text(`Dumping ${path}\n`);
+    const name = javaFileName(path);
+    const dot = name.lastIndexOf('.');
+    const suffix = dot < 0 ? null : name.slice(dot);
+    switch (suffix) {
+      case '.log':
+      case '.checkpoint': {
+        // Argument evaluation order of the Java call: the parser, then max-bytes.
+        const printContents = opts.shouldPrintDataLog;
+        const deepIteration = opts.isDeepIteration;
+        const parser = messageParser(opts);
+        const skipRecordMetadata = opts.skipRecordMetadata;
+        const maxBytes = opts.maxBytes();
+        dumpLog(path, { printContents, deepIteration, parser, skipRecordMetadata, maxBytes }, io, reports);
+        break;
+      }
+      case '.index':
+        dumpIndex(path, { sanityOnly: opts.indexSanityOnly, verifyOnly: opts.verifyOnly, maxMessageSize: opts.maxMessageSize() }, io, reports);
+        break;
+      case '.timeindex':
+        dumpTimeIndex(path, { sanityOnly: opts.indexSanityOnly, verifyOnly: opts.verifyOnly }, io, reports);
+        break;
+      case '.snapshot':
+        dumpProducerSnapshot(path, io);
+        break;
+      case '.txnindex':
+        dumpTxnIndex(path, io);
+        break;
+      default:
+        io.err.text(`Ignoring unknown file ${path}\n`);
+    }
+  }
+  reports.print(io.err);
+  return 0;
+}

@@ -1,0 +1,467 @@
+import { decompress, crc32, type CompressionTypeId } from '../codec/index.js';
+import {
+  type LegacyEntryHeader,
+  type RecordBatchHeader,
+  LOG_OVERHEAD,
+  MIN_RECORD_OVERHEAD,
+  RECORD_BATCH_OVERHEAD,
+  decodeLegacyEntryHeader,
+  incrementSequence,
+} from './batch.js';
+import { FormatError } from './errors.js';
+import { type Int64, addInt64, readInt32, readInt8, readInt64, readUint32 } from './int64.js';
+import { utf8 } from './utf8.js';
+import { readVarint, readVarlong, sizeOfVarint } from './varint.js';
+
+export interface RecordHeader {
+  key: string;
+  /** null for a header whose value length is negative. */
+  value: Uint8Array | null;
+}
+
+/** Byte spans of one v2 record's fields, relative to the buffer the record was decoded from. */
+export interface RecordSpans {
+  length: [number, number];
+  attributes: [number, number];
+  timestampDelta: [number, number];
+  offsetDelta: [number, number];
+  keyLength: [number, number];
+  key: [number, number];
+  valueLength: [number, number];
+  value: [number, number];
+  headerCount: [number, number];
+  headers: Array<{ keyLength: [number, number]; key: [number, number]; valueLength: [number, number]; value: [number, number] }>;
+}
+
+/**
+ * One record, as a consumer would see it, from either a v2 batch or a legacy message set.
+ * `key`/`value` are views into the batch (or decompressed) bytes, never copies.
+ */
+export interface LogRecord {
+  /**
+   * Position of the record: absolute file position for uncompressed batches and legacy entries;
+   * for records of a compressed batch, the position within the decompressed records stream.
+   */
+  position: number;
+  sizeInBytes: number;
+  offset: Int64;
+  timestamp: Int64;
+  /** Raw length fields: negative means null (v2: any negative; legacy: the int32 as stored). */
+  keySize: number;
+  valueSize: number;
+  key: Uint8Array | null;
+  value: Uint8Array | null;
+  headers: RecordHeader[];
+  /** v2: the record's sequence (-1 when the batch has none). Legacy: -1. */
+  sequence: number;
+  /** v2 only: record attributes byte, timestamp and offset deltas. */
+  attributes: number;
+  offsetDelta: number;
+  timestampDelta: Int64;
+  /** Legacy only: the message's magic, its stored CRC-32 and whether it matches. */
+  legacy?: { magic: number; attributes: number; crc: number; isValid: boolean; timestampType: string };
+  spans?: RecordSpans;
+}
+
+/** Records decoded from a batch, and the error that stopped decoding if any. */
+export interface DecodedRecords {
+  records: LogRecord[];
+  /** Set when decoding failed; `records` then holds those decoded before the failure. */
+  error?: FormatError;
+  /** For compressed batches: the decompressed records bytes (positions refer to it). */
+  decompressed?: Uint8Array;
+}
+
+function invalid(message: string, position: number, cause?: unknown): FormatError {
+  return new FormatError('InvalidRecord', message, position, cause === undefined ? undefined : { cause });
+}
+
+/**
+ * Decodes one v2 record at `pos` of `buf` (records end at `end`), as DefaultRecord.readFrom does,
+ * with its error messages. Returns the record; the next record starts at `pos + record.sizeInBytes`.
+ */
+export function decodeRecord(
+  buf: Uint8Array,
+  pos: number,
+  end: number,
+  batch: RecordBatchHeader,
+  withSpans = false,
+): LogRecord {
+  const lengthResult = readVarint(buf, pos, end);
+  const sizeOfBody = lengthResult.value;
+  let p = lengthResult.next;
+  const remaining = end - p;
+  if (remaining < sizeOfBody) {
+    throw invalid(
+      `Invalid record size: expected ${sizeOfBody} bytes in record payload, but instead the buffer has only ${remaining} remaining bytes.`,
+      pos,
+    );
+  }
+  const bodyStart = p;
+  // Kafka reads the body from a buffer limited to the batch, not the record; only the final
+  // size check ties it to sizeOfBody. Underflows are "invalid record structure".
+  try {
+    const attributes = buf[p++]!;
+    if (p > end) throw new FormatError('BufferUnderflow', '', p);
+    const tsStart = p;
+    const ts = readVarlong(buf, p, end);
+    p = ts.next;
+    const odStart = p;
+    const od = readVarint(buf, p, end);
+    p = od.next;
+    const klStart = p;
+    const kl = readVarint(buf, p, end);
+    p = kl.next;
+    let key: Uint8Array | null = null;
+    const keyStart = p;
+    if (kl.value >= 0) {
+      if (p + kl.value > end) throw new FormatError('IllegalArgument', 'key past end', p);
+      key = buf.subarray(p, p + kl.value);
+      p += kl.value;
+    }
+    const keyEnd = p;
+    const vlStart = p;
+    const vl = readVarint(buf, p, end);
+    p = vl.next;
+    let value: Uint8Array | null = null;
+    const valueStart = p;
+    if (vl.value >= 0) {
+      if (p + vl.value > end) throw new FormatError('IllegalArgument', 'value past end', p);
+      value = buf.subarray(p, p + vl.value);
+      p += vl.value;
+    }
+    const valueEnd = p;
+    const hcStart = p;
+    const hc = readVarint(buf, p, end);
+    p = hc.next;
+    const numHeaders = hc.value;
+    if (numHeaders < 0) throw invalid(`Found invalid number of record headers ${numHeaders}`, hcStart);
+    if (numHeaders > end - p) {
+      throw invalid(
+        `Found invalid number of record headers. The number of record headers exceeds the remaining bytes in the buffer: ${numHeaders}`,
+        hcStart,
+      );
+    }
+    const headers: RecordHeader[] = numHeaders === 0 ? EMPTY_HEADERS : new Array(numHeaders);
+    const headerSpans: RecordSpans['headers'] = [];
+    for (let i = 0; i < numHeaders; i++) {
+      const hklStart = p;
+      const hkl = readVarint(buf, p, end);
+      p = hkl.next;
+      if (hkl.value < 0) throw invalid(`Invalid negative header key size ${hkl.value}`, hklStart);
+      if (p + hkl.value > end) throw new FormatError('IllegalArgument', 'header key past end', p);
+      const hkStart = p;
+      const hkey = utf8(buf, p, p + hkl.value);
+      p += hkl.value;
+      const hvlStart = p;
+      const hvl = readVarint(buf, p, end);
+      p = hvl.next;
+      let hvalue: Uint8Array | null = null;
+      const hvStart = p;
+      if (hvl.value >= 0) {
+        if (p + hvl.value > end) throw new FormatError('IllegalArgument', 'header value past end', p);
+        hvalue = buf.subarray(p, p + hvl.value);
+        p += hvl.value;
+      }
+      headers[i] = { key: hkey, value: hvalue };
+      if (withSpans) {
+        headerSpans.push({ keyLength: [hklStart, hkStart], key: [hkStart, hvlStart], valueLength: [hvlStart, hvStart], value: [hvStart, p] });
+      }
+    }
+    if (p - bodyStart !== sizeOfBody) {
+      throw invalid(
+        `Invalid record size: expected to read ${sizeOfBody} bytes in record payload, but instead read ${p - bodyStart}`,
+        pos,
+      );
+    }
+    const offsetDelta = od.value;
+    const record: LogRecord = {
+      position: pos,
+      sizeInBytes: sizeOfVarint(sizeOfBody) + sizeOfBody,
+      offset: addInt64(batch.baseOffset, offsetDelta),
+      timestamp: batch.timestampType === 'LogAppendTime' ? batch.maxTimestamp : addInt64(batch.baseTimestamp, ts.value),
+      keySize: kl.value < 0 ? -1 : kl.value,
+      valueSize: vl.value < 0 ? -1 : vl.value,
+      key,
+      value,
+      headers,
+      sequence: batch.baseSequence >= 0 ? incrementSequence(batch.baseSequence, offsetDelta) : -1,
+      attributes,
+      offsetDelta,
+      timestampDelta: ts.value,
+    };
+    if (withSpans) {
+      record.spans = {
+        length: [pos, bodyStart],
+        attributes: [bodyStart, bodyStart + 1],
+        timestampDelta: [tsStart, odStart],
+        offsetDelta: [odStart, klStart],
+        keyLength: [klStart, keyStart],
+        key: [keyStart, keyEnd],
+        valueLength: [vlStart, valueStart],
+        value: [valueStart, valueEnd],
+        headerCount: [hcStart, hc.next],
+        headers: headerSpans,
+      };
+    }
+    return record;
+  } catch (e) {
+    if (e instanceof FormatError && e.kind === 'InvalidRecord') throw e;
+    throw invalid('Found invalid record structure', pos, e);
+  }
+}
+
+const EMPTY_HEADERS: RecordHeader[] = [];
+
+/**
+ * Decodes the records of a v2 batch whose bytes are `buf[at, at + header.sizeInBytes)`.
+ * Mirrors DefaultRecordBatch's iterators: uncompressed records are read in place (an error leaves
+ * the records read before it); compressed batches are decompressed whole first.
+ */
+export function decodeBatchRecords(
+  buf: Uint8Array,
+  at: number,
+  header: RecordBatchHeader,
+  options: { withSpans?: boolean } = {},
+): DecodedRecords {
+  const records: LogRecord[] = [];
+  const count = header.recordCount;
+  if (count < 0) {
+    return { records, error: invalid(`Found invalid record count ${count} in magic v${header.magic} batch`, header.position + 57) };
+  }
+  if (count === 0) return { records };
+  const withSpans = options.withSpans ?? false;
+  const end = at + header.sizeInBytes;
+  if (header.compression === 0) {
+    // Positions are absolute file positions: at <-> header.position.
+    const shift = header.position - at;
+    let p = at + RECORD_BATCH_OVERHEAD;
+    for (let i = 0; i < count; i++) {
+      let r: LogRecord;
+      try {
+        r = decodeRecord(buf, p, end, header, withSpans);
+      } catch (e) {
+        return { records, error: withPosition(e, shift) };
+      }
+      p += r.sizeInBytes;
+      r.position += shift;
+      if (r.spans) shiftSpans(r.spans, shift);
+      if (i === count - 1 && p < end) {
+        return { records, error: invalid('Incorrect declared batch size, records still remaining in file', header.position + (p - at)) };
+      }
+      records.push(r);
+    }
+    return { records };
+  }
+  if (header.compression > 4) {
+    return { records, error: new FormatError('IllegalArgument', `Unknown compression type id: ${header.compression}`, header.position + 21) };
+  }
+  let data: Uint8Array;
+  try {
+    data = decompress(header.compression as CompressionTypeId, buf.subarray(at + RECORD_BATCH_OVERHEAD, end), { magic: 2 });
+  } catch (e) {
+    return { records, error: decompressionError(e, header.position) };
+  }
+  let p = 0;
+  for (let i = 0; i < count; i++) {
+    if (p >= data.length) {
+      return { records: [], decompressed: data, error: invalid('Incorrect declared batch size, premature EOF reached', header.position) };
+    }
+    try {
+      const r = decodeRecord(data, p, data.length, header, withSpans);
+      p += r.sizeInBytes;
+      records.push(r);
+    } catch (e) {
+      return { records: [], decompressed: data, error: e instanceof FormatError ? e : invalid(String(e), header.position) };
+    }
+  }
+  if (p < data.length) {
+    return { records: [], decompressed: data, error: invalid('Incorrect declared batch size, records still remaining in file', header.position) };
+  }
+  return { records, decompressed: data };
+}
+
+function decompressionError(e: unknown, position: number): FormatError {
+  // Kafka's message; the codec's own explanation stays available as the cause.
+  return new FormatError('Decompression', 'Failed to decompress record stream', position, { cause: e });
+}
+
+function withPosition(e: unknown, shift: number): FormatError {
+  if (e instanceof FormatError) {
+    return new FormatError(e.kind, e.message, e.position >= 0 ? e.position + shift : -1, { cause: e.cause });
+  }
+  return invalid(String(e), -1, e);
+}
+
+function shiftSpans(spans: RecordSpans, shift: number): void {
+  for (const k of ['length', 'attributes', 'timestampDelta', 'offsetDelta', 'keyLength', 'key', 'valueLength', 'value', 'headerCount'] as const) {
+    spans[k] = [spans[k][0] + shift, spans[k][1] + shift];
+  }
+  for (const h of spans.headers) {
+    h.keyLength = [h.keyLength[0] + shift, h.keyLength[1] + shift];
+    h.key = [h.key[0] + shift, h.key[1] + shift];
+    h.valueLength = [h.valueLength[0] + shift, h.valueLength[1] + shift];
+    h.value = [h.value[0] + shift, h.value[1] + shift];
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Legacy message sets (magic 0 and 1)
+
+/** Field values of one legacy message (LegacyRecord) starting at `at` (its log entry start). */
+function decodeLegacyMessage(buf: Uint8Array, at: number, end: number, position: number) {
+  const size = readInt32(buf, at + 8);
+  const magic = readInt8(buf, at + 16);
+  const attributes = buf[at + 17]!;
+  let p = at + 18 + (magic === 1 ? 8 : 0);
+  const msgEnd = Math.min(end, at + LOG_OVERHEAD + size);
+  if (p + 4 > msgEnd) throw new FormatError('BufferUnderflow', '', position);
+  const keySize = readInt32(buf, p);
+  p += 4;
+  let key: Uint8Array | null = null;
+  if (keySize >= 0) {
+    if (p + keySize > msgEnd) throw new FormatError('IllegalArgument', 'key past end', position);
+    key = buf.subarray(p, p + keySize);
+    p += keySize;
+  }
+  if (p + 4 > msgEnd) throw new FormatError('BufferUnderflow', '', position);
+  const valueSize = readInt32(buf, p);
+  p += 4;
+  let value: Uint8Array | null = null;
+  if (valueSize >= 0) {
+    if (p + valueSize > msgEnd) throw new FormatError('IllegalArgument', 'value past end', position);
+    value = buf.subarray(p, p + valueSize);
+  }
+  const crc = readUint32(buf, at + 12);
+  const isValid = size >= MIN_RECORD_OVERHEAD && crc === crc32(buf.subarray(at + 16, msgEnd));
+  return { size, magic, attributes, keySize, key, valueSize, value, crc, isValid };
+}
+
+/** Whether a legacy entry's stored CRC-32 matches (LegacyRecord.isValid). */
+export function isLegacyEntryValid(buf: Uint8Array, at: number, header: LegacyEntryHeader): boolean {
+  return header.size >= MIN_RECORD_OVERHEAD && header.crc === crc32(buf.subarray(at + 16, at + header.sizeInBytes));
+}
+
+/**
+ * Records of a legacy entry at `buf[at, at + header.sizeInBytes)`: the entry itself when
+ * uncompressed, else the inner messages of the decompressed wrapper value with Kafka's offset and
+ * timestamp rules (AbstractLegacyRecordBatch.DeepRecordsIterator).
+ */
+export function decodeLegacyRecords(buf: Uint8Array, at: number, header: LegacyEntryHeader): DecodedRecords {
+  const end = at + header.sizeInBytes;
+  if (header.compression === 0) {
+    try {
+      const m = decodeLegacyMessage(buf, at, end, header.position);
+      return {
+        records: [
+          {
+            position: header.position,
+            sizeInBytes: header.sizeInBytes,
+            offset: header.offset,
+            timestamp: header.timestamp,
+            keySize: m.keySize,
+            valueSize: m.valueSize,
+            key: m.key,
+            value: m.value,
+            headers: EMPTY_HEADERS,
+            sequence: -1,
+            attributes: m.attributes,
+            offsetDelta: 0,
+            timestampDelta: 0,
+            legacy: { magic: m.magic, attributes: m.attributes, crc: m.crc, isValid: m.isValid, timestampType: header.timestampType },
+          },
+        ],
+      };
+    } catch (e) {
+      return { records: [], error: e instanceof FormatError ? e : invalid(String(e), header.position) };
+    }
+  }
+  const wrapperMagic = header.magic;
+  if (header.compression === 4) {
+    return { records: [], error: invalid(`Invalid wrapper compressionType found in legacy deep record iterator ${wrapperMagic}`, header.position) };
+  }
+  if (header.compression > 4) {
+    return { records: [], error: new FormatError('IllegalArgument', `Unknown compression type id: ${header.compression}`, header.position + 17) };
+  }
+  let wrapper;
+  try {
+    wrapper = decodeLegacyMessage(buf, at, end, header.position);
+  } catch (e) {
+    return { records: [], error: e instanceof FormatError ? e : invalid(String(e), header.position) };
+  }
+  if (wrapper.value === null) {
+    return { records: [], error: invalid(`Found invalid compressed record set with null value (magic = ${wrapperMagic})`, header.position) };
+  }
+  let data: Uint8Array;
+  try {
+    data = decompress(header.compression as CompressionTypeId, wrapper.value, { magic: wrapperMagic });
+  } catch (e) {
+    return { records: [], error: decompressionError(e, header.position) };
+  }
+  const inner: LogRecord[] = [];
+  let p = 0;
+  while (data.length - p >= LOG_OVERHEAD) {
+    const size = readInt32(data, p + 8);
+    if (size < MIN_RECORD_OVERHEAD) {
+      return { records: [], decompressed: data, error: new FormatError('CorruptRecord', `Record size is less than the minimum record overhead (${MIN_RECORD_OVERHEAD})`, header.position) };
+    }
+    if (p + LOG_OVERHEAD + size > data.length) {
+      return { records: [], decompressed: data, error: new FormatError('Kafka', 'java.io.EOFException: Failed to read `log message` from byte buffer', header.position) };
+    }
+    const h = decodeLegacyEntryHeader(data, p, p);
+    if (h.magic !== wrapperMagic) {
+      return { records: [], decompressed: data, error: invalid(`Compressed message magic ${h.magic} does not match wrapper magic ${wrapperMagic}`, header.position) };
+    }
+    if (h.compression !== 0) {
+      return { records: [], decompressed: data, error: invalid('Inner messages must not be compressed', header.position) };
+    }
+    let m;
+    try {
+      m = decodeLegacyMessage(data, p, data.length, p);
+    } catch (e) {
+      return { records: [], decompressed: data, error: e instanceof FormatError ? e : invalid(String(e), header.position) };
+    }
+    const timestamp = h.magic === 0 ? -1 : header.timestampType === 'LogAppendTime' ? header.timestamp : readInt64(data, p + 18);
+    inner.push({
+      position: p,
+      sizeInBytes: h.sizeInBytes,
+      offset: h.offset,
+      timestamp,
+      keySize: m.keySize,
+      valueSize: m.valueSize,
+      key: m.key,
+      value: m.value,
+      headers: EMPTY_HEADERS,
+      sequence: -1,
+      attributes: m.attributes,
+      offsetDelta: 0,
+      timestampDelta: 0,
+      legacy: { magic: m.magic, attributes: m.attributes, crc: m.crc, isValid: m.isValid, timestampType: header.timestampType },
+    });
+    p += h.sizeInBytes;
+  }
+  if (inner.length === 0) {
+    return { records: [], decompressed: data, error: invalid('Found invalid compressed record set with no inner records', header.position) };
+  }
+  if (wrapperMagic === 1) {
+    // v1 inner offsets are relative; the wrapper carries the absolute offset of the last one.
+    const lastFromWrapper = header.offset;
+    let absoluteBase: Int64 = 0;
+    if (lastFromWrapper !== 0) {
+      const lastInner = inner[inner.length - 1]!.offset;
+      if (lastFromWrapper < lastInner) {
+        return {
+          records: [],
+          decompressed: data,
+          error: invalid(
+            `Found invalid wrapper offset in compressed v1 message set, wrapper offset '${lastFromWrapper}' is less than the last inner message offset '${lastInner}' and it is not zero.`,
+            header.position,
+          ),
+        };
+      }
+      absoluteBase = addInt64(lastFromWrapper, -lastInner);
+    }
+    for (const r of inner) r.offset = addInt64(absoluteBase, r.offset);
+  }
+  return { records: inner, decompressed: data };
+}

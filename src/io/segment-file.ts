@@ -1,0 +1,113 @@
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { type FrameResult, HEADER_SIZE_UP_TO_MAGIC, RECORD_BATCH_OVERHEAD, frameAt } from '../format/batch.js';
+
+/** Default read window: large enough for typical batches, small enough to bound memory. */
+export const DEFAULT_CHUNK = 1 << 20;
+
+/**
+ * A segment-like file read through a bounded, reused window: memory stays O(chunk + largest
+ * entry) whatever the file size. Strictly read-only (opened with 'r').
+ */
+export class SegmentFile {
+  readonly fd: number;
+  readonly size: number;
+  /** Bytes read from disk so far (for tests that prove a seek reads little). */
+  bytesRead = 0;
+  private buf: Buffer;
+  /** File position of buf[0] and number of valid bytes in buf. */
+  private bufStart = 0;
+  private bufLen = 0;
+
+  constructor(
+    readonly path: string,
+    private readonly chunk: number = DEFAULT_CHUNK,
+  ) {
+    this.fd = openSync(path, 'r');
+    this.size = fstatSync(this.fd).size;
+    this.buf = Buffer.allocUnsafe(0);
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+
+  /**
+   * Makes file bytes [pos, pos+len) (clamped to the file end) available and returns the buffer and
+   * index of `pos` in it. The returned view is valid until the next call.
+   */
+  window(pos: number, len: number): { buf: Buffer; at: number; available: number } {
+    const want = Math.max(0, Math.min(len, this.size - pos));
+    if (pos >= this.bufStart && pos + want <= this.bufStart + this.bufLen) {
+      return { buf: this.buf, at: pos - this.bufStart, available: this.bufStart + this.bufLen - pos };
+    }
+    const readLen = Math.min(Math.max(want, this.chunk), this.size - pos);
+    if (this.buf.length < readLen) this.buf = Buffer.allocUnsafe(Math.max(readLen, Math.min(this.chunk, this.size)));
+    let got = 0;
+    while (got < readLen) {
+      const n = readSync(this.fd, this.buf, got, readLen - got, pos + got);
+      if (n === 0) break;
+      got += n;
+    }
+    this.bytesRead += got;
+    this.bufStart = pos;
+    this.bufLen = got;
+    return { buf: this.buf, at: 0, available: got };
+  }
+
+  /** Reads [pos, pos+len) into a fresh buffer (for small structures that outlive the window). */
+  readCopy(pos: number, len: number): Buffer {
+    const w = this.window(pos, len);
+    return Buffer.from(w.buf.subarray(w.at, w.at + Math.min(len, w.available)));
+  }
+}
+
+/** One framed entry in a segment window. `buf[at, at + totalSize)` holds all of its bytes. */
+export interface SegmentEntry {
+  position: number;
+  frame: Extract<FrameResult, { kind: 'entry' }>;
+  buf: Uint8Array;
+  at: number;
+}
+
+/**
+ * Walks the entries of `file` in the window [start, end) with FileLogInputStream's framing rules.
+ * Stops at the first position where fewer than 18 bytes remain or the entry does not fit.
+ * An entry whose size field is below the minimum is reported as `undersized` (and ends the walk).
+ * The yielded buffer is reused: copy what must outlive the next step.
+ */
+export class EntryWalker implements Iterable<SegmentEntry> {
+  /** Position after the last whole entry: where the walk stopped. */
+  position: number;
+  /** Set if the walk stopped on an entry whose size is below 14. */
+  undersized: Extract<FrameResult, { kind: 'undersized' }> | null = null;
+
+  constructor(
+    private readonly file: SegmentFile,
+    readonly start: number = 0,
+    readonly end: number = file.size,
+  ) {
+    this.position = start;
+  }
+
+  *[Symbol.iterator](): Iterator<SegmentEntry> {
+    const { file, end } = this;
+    for (;;) {
+      const p = this.position;
+      if (p >= end - HEADER_SIZE_UP_TO_MAGIC) return;
+      let w = file.window(p, RECORD_BATCH_OVERHEAD);
+      if (w.available < HEADER_SIZE_UP_TO_MAGIC) return;
+      // frameAt works in buffer coordinates: translate the window end.
+      const frame = frameAt(w.buf, w.at, w.at + (end - p));
+      if (frame.kind === 'end') return;
+      if (frame.kind === 'undersized') {
+        this.undersized = frame;
+        return;
+      }
+      // The whole entry, plus up to 61 header bytes even for tiny entries (Kafka reads the v2
+      // header from the file regardless of the entry's size).
+      w = file.window(p, Math.max(frame.totalSize, RECORD_BATCH_OVERHEAD));
+      yield { position: p, frame, buf: w.buf, at: w.at };
+      this.position = p + frame.totalSize;
+    }
+  }
+}
