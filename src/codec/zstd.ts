@@ -5,7 +5,11 @@
 // named in the header up front. So a cheap structural walk here (frame headers and 3-byte block
 // headers only) runs first: it rejects truncation anywhere, reserved bits, windows above zstd's
 // default limit (2^27, the limit zstd-jni applies for Kafka), and trailing garbage.
-import { decompress as fzstdDecompress } from 'fzstd';
+// fzstd's one-shot decompress also sizes its output by a frame's declared content size (FCS) and
+// then silently zero-pads or drops bytes when the blocks disagree; so frames that declare a
+// size go through fzstd's streaming decoder (exact block outputs) and the size is checked.
+// Kafka's own producers (Java, librdkafka) write no FCS, so they take the one-shot path.
+import { Decompress as FzstdStream, decompress as fzstdDecompress } from 'fzstd';
 import { CodecError, messageOf } from './errors.js';
 
 const ZSTD_MAGIC = 0xfd2fb528;
@@ -15,14 +19,20 @@ const BLOCK_MAX = 128 * 1024;
 const fail = (message: string, cause?: unknown): CodecError =>
   new CodecError('zstd', message, cause === undefined ? undefined : { cause });
 
-/** Walks the frames; returns the sum of declared content sizes, or undefined if any frame omits it. */
-export function inspectZstd(data: Uint8Array): { frames: number; contentSize: number | undefined } {
+export interface ZstdFrameSpan {
+  start: number;
+  end: number;
+  /** Declared content size, if the header has one. */
+  contentSize: number | undefined;
+}
+
+/** Walks the frames (skippable frames are left out of the list). Throws CodecError. */
+export function inspectZstd(data: Uint8Array): ZstdFrameSpan[] {
   const len = data.length;
   if (len === 0) throw fail('empty input');
   const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
   let p = 0;
-  let frames = 0;
-  let contentSize: number | undefined = 0;
+  const frames: ZstdFrameSpan[] = [];
   while (p < len) {
     if (len - p < 4) throw fail(`truncated frame magic at offset ${p}`);
     const magic = dv.getUint32(p, true);
@@ -76,24 +86,42 @@ export function inspectZstd(data: Uint8Array): { frames: number; contentSize: nu
       q += 4;
       if (q > len) throw fail(`truncated frame at offset ${start}: missing content checksum`);
     }
-    contentSize = fcs === undefined || contentSize === undefined ? undefined : contentSize + fcs;
-    frames++;
+    frames.push({ start, end: q, contentSize: fcs });
     p = q;
   }
-  if (frames === 0) throw fail('no zstd frame (only skippable frames)');
-  return { frames, contentSize };
+  if (frames.length === 0) throw fail('no zstd frame (only skippable frames)');
+  return frames;
+}
+
+function streamDecode(frame: Uint8Array): Uint8Array {
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  const d = new FzstdStream((chunk) => {
+    parts.push(chunk);
+    total += chunk.length;
+  });
+  d.push(frame, true);
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts, total);
 }
 
 export function unzstd(data: Uint8Array): Uint8Array {
-  const { contentSize } = inspectZstd(data);
-  let out: Uint8Array;
+  const frames = inspectZstd(data);
   try {
-    out = fzstdDecompress(data);
+    if (frames.every((f) => f.contentSize === undefined)) return fzstdDecompress(data);
+    const outs: Uint8Array[] = [];
+    let total = 0;
+    for (const f of frames) {
+      const slice = data.subarray(f.start, f.end);
+      const out = f.contentSize === undefined ? fzstdDecompress(slice) : streamDecode(slice);
+      if (f.contentSize !== undefined && out.length !== f.contentSize) {
+        throw fail(`frame at offset ${f.start} decoded to ${out.length} bytes but declares a content size of ${f.contentSize}`);
+      }
+      outs.push(out);
+      total += out.length;
+    }
+    return outs.length === 1 ? outs[0]! : Buffer.concat(outs, total);
   } catch (e) {
+    if (e instanceof CodecError) throw e;
     throw fail(`corrupt frame: ${messageOf(e)}`, e);
   }
-  if (contentSize !== undefined && out.length !== contentSize) {
-    throw fail(`decoded ${out.length} bytes but the frames declare ${contentSize}`);
-  }
-  return out;
 }
