@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { readInt32, readInt64 } from '../format/int64.js';
+import { javaDecodeUtf8 } from '../format/utf8.js';
 import { JavaException } from './java-exception.js';
 
 /**
@@ -11,7 +12,7 @@ import { JavaException } from './java-exception.js';
 export type DecodedText = string | Uint8Array;
 export type Decoder = (bytes: Uint8Array) => DecodedText;
 
-const stringDecoder: Decoder = (bytes) => (isUtf8(bytes) ? bytes : Buffer.from(bytes).toString('utf8'));
+const stringDecoder: Decoder = (bytes) => (isUtf8(bytes) ? bytes : javaDecodeUtf8(bytes));
 
 let identity = 0x1b6d3586;
 
