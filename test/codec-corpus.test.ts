@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { CodecError, crc32, crc32c, decompress, isCompressionTypeId, type CompressionTypeId } from '../src/codec/index.js';
 import { inspectLz4Frame } from '../src/codec/lz4.js';
 import { isXerialSnappy } from '../src/codec/snappy.js';
+import { inspectZstd } from '../src/codec/zstd.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SHARED = path.resolve(repoRoot, '../shared');
@@ -251,5 +252,15 @@ describe.skipIf(!haveCorpus)('codec on the real corpus', () => {
     const both = decompress(4, Buffer.concat([a, b]));
     expect(Buffer.compare(Buffer.from(both), Buffer.concat([decompress(4, a), decompress(4, b)]))).toBe(0);
     expect(() => decompress(4, Buffer.concat([a, Buffer.from([1, 2, 3, 4, 5])]))).toThrow(/bad frame magic/);
+  });
+
+  it('zstd: the window-shrinking speed-up applies to real frames and leaves the input untouched', () => {
+    for (const dir of ['java-zstd-0', 'rd-zstd-0']) {
+      const e = compressed(dir)[0]!;
+      expect(inspectZstd(e.payload!)[0]!.shrink, dir).toBeDefined();
+      const before = Buffer.from(e.payload!);
+      decompress(4, e.payload!);
+      expect(Buffer.compare(before, e.payload!)).toBe(0);
+    }
   });
 });

@@ -9,6 +9,11 @@
 // then silently zero-pads or drops bytes when the blocks disagree; so frames that declare a
 // size go through fzstd's streaming decoder (exact block outputs) and the size is checked.
 // Kafka's own producers (Java, librdkafka) write no FCS, so they take the one-shot path.
+// Speed: fzstd allocates and shifts a whole window (1-2 MiB in Kafka's frames) per frame/block,
+// which made small Kafka batches decode at ~3 MB/s. A frame's output can be no larger than the
+// sum of its blocks' maximum outputs, and no back-reference can reach further than the output,
+// so on a copy of the input the window descriptor is lowered to the smallest power of two >= that
+// bound (never raised): same output, ~10x faster on the corpus (3 -> 32 MB/s).
 import { Decompress as FzstdStream, decompress as fzstdDecompress } from 'fzstd';
 import { CodecError, messageOf } from './errors.js';
 
@@ -24,6 +29,8 @@ export interface ZstdFrameSpan {
   end: number;
   /** Declared content size, if the header has one. */
   contentSize: number | undefined;
+  /** Offset of the window descriptor byte, and a smaller descriptor that still covers the output. */
+  shrink: { at: number; descriptor: number } | undefined;
 }
 
 /** Walks the frames (skippable frames are left out of the list). Throws CodecError. */
@@ -53,7 +60,9 @@ export function inspectZstd(data: Uint8Array): ZstdFrameSpan[] {
     const dictBytes = [0, 1, 2, 4][fhd & 3]!;
     let q = p + 5;
     let window = 0;
+    let wdAt = -1;
     if (!singleSegment) {
+      wdAt = q;
       const wd = data[q++]!;
       const base = 2 ** (10 + (wd >> 3));
       window = base + (base / 8) * (wd & 7);
@@ -70,6 +79,7 @@ export function inspectZstd(data: Uint8Array): ZstdFrameSpan[] {
     if (singleSegment) window = fcs!;
     if (window > WINDOW_LIMIT) throw fail(`frame at offset ${p} needs a ${window}-byte window, above the ${WINDOW_LIMIT} limit`);
     const blockMax = Math.min(BLOCK_MAX, Math.max(window, 1));
+    let outBound = 0;
     for (;;) {
       if (len - q < 3) throw fail(`truncated frame at offset ${start}: missing block header at offset ${q}`);
       const h = data[q]! | (data[q + 1]! << 8) | (data[q + 2]! << 16);
@@ -79,6 +89,7 @@ export function inspectZstd(data: Uint8Array): ZstdFrameSpan[] {
       if (type === 3) throw fail(`reserved block type at offset ${q - 3}`);
       if (size > blockMax) throw fail(`block size ${size} at offset ${q - 3} exceeds the maximum ${blockMax}`);
       q += type === 1 ? 1 : size;
+      outBound += type === 2 ? blockMax : size;
       if (q > len) throw fail(`truncated frame at offset ${start}: block runs past the end`);
       if (h & 1) break;
     }
@@ -86,7 +97,12 @@ export function inspectZstd(data: Uint8Array): ZstdFrameSpan[] {
       q += 4;
       if (q > len) throw fail(`truncated frame at offset ${start}: missing content checksum`);
     }
-    frames.push({ start, end: q, contentSize: fcs });
+    let shrink: ZstdFrameSpan['shrink'];
+    if (wdAt >= 0) {
+      const exp = Math.max(0, Math.ceil(Math.log2(Math.max(outBound, 1))) - 10);
+      if (2 ** (10 + exp) < window) shrink = { at: wdAt, descriptor: exp << 3 };
+    }
+    frames.push({ start, end: q, contentSize: fcs, shrink });
     p = q;
   }
   if (frames.length === 0) throw fail('no zstd frame (only skippable frames)');
@@ -104,8 +120,13 @@ function streamDecode(frame: Uint8Array): Uint8Array {
   return parts.length === 1 ? parts[0]! : Buffer.concat(parts, total);
 }
 
-export function unzstd(data: Uint8Array): Uint8Array {
-  const frames = inspectZstd(data);
+export function unzstd(input: Uint8Array): Uint8Array {
+  const frames = inspectZstd(input);
+  let data = input;
+  if (frames.some((f) => f.shrink)) {
+    data = Uint8Array.prototype.slice.call(input); // copy: the caller's bytes stay untouched
+    for (const f of frames) if (f.shrink) data[f.shrink.at] = f.shrink.descriptor;
+  }
   try {
     if (frames.every((f) => f.contentSize === undefined)) return fzstdDecompress(data);
     const outs: Uint8Array[] = [];
