@@ -1,0 +1,61 @@
+import { SchemaError } from './errors.js';
+import { METADATA_RECORDS, metadataTypeName } from './defs/metadata.js';
+import { Cursor, type MessageData, type Spans, readFrom } from './reader.js';
+import type { MessageSchema } from './types.js';
+
+/** Framing of `AbstractApiMessageSerde` / `MetadataRecordSerde`: uvarint frame version (1), apiKey, version, message. */
+const PARSE = 'org.apache.kafka.server.common.serialization.MetadataParseException';
+
+export interface MetadataRecord {
+  type: number;
+  /** `MetadataRecordType` name, e.g. `TOPIC_RECORD`. */
+  typeName: string;
+  version: number;
+  data: MessageData;
+  schema: MessageSchema;
+  spans?: Spans;
+}
+
+const BY_KEY = new Map(METADATA_RECORDS.map((s) => [s.apiKey, s]));
+
+export function metadataSchema(apiKey: number): MessageSchema | undefined {
+  return BY_KEY.get(apiKey);
+}
+
+function unsignedIntToShort(c: Cursor, entity: string): number {
+  let v: number;
+  try {
+    v = c.uvarint();
+  } catch (e) {
+    throw new SchemaError(PARSE, `Error while reading ${entity}`, { cause: e });
+  }
+  if (v > 0x7fff || v < 0) throw new SchemaError(PARSE, `Value for ${entity} was too large.`);
+  return v;
+}
+
+/** As `MetadataRecordSerde.read`; throws SchemaError with Kafka's message. A null value fails like Kafka's. */
+export function decodeMetadataRecord(value: Uint8Array | null, options: { spans?: boolean } = {}): MetadataRecord {
+  if (value === null) throw new SchemaError(PARSE, 'Error while reading frame version');
+  const c = new Cursor(value);
+  const frameVersion = unsignedIntToShort(c, 'frame version');
+  if (frameVersion === 0) {
+    throw new SchemaError(PARSE, 'Could not deserialize metadata record with frame version 0. Note that upgrades from the preview release of KRaft in 2.8 to newer versions are not supported.');
+  } else if (frameVersion !== 1) {
+    throw new SchemaError(PARSE, `Could not deserialize metadata record due to unknown frame version ${frameVersion}(only frame version 1 is supported)`);
+  }
+  const apiKey = unsignedIntToShort(c, 'type');
+  const version = unsignedIntToShort(c, 'version');
+  const schema = BY_KEY.get(apiKey);
+  if (schema === undefined) {
+    throw new SchemaError(PARSE, `org.apache.kafka.common.errors.UnsupportedVersionException: Unknown metadata id ${apiKey}`);
+  }
+  const spans = options.spans ? new Map() : undefined;
+  let data: MessageData;
+  try {
+    data = readFrom(c, schema, version, { spans });
+  } catch (e) {
+    throw new SchemaError(PARSE, `Failed to deserialize record with type ${apiKey}`, { cause: e });
+  }
+  if (c.remaining > 0) throw new SchemaError(PARSE, `Found ${c.remaining} byte(s) of garbage after ${apiKey}`);
+  return { type: apiKey, typeName: metadataTypeName(schema), version, data, schema, spans };
+}
