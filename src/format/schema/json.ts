@@ -108,7 +108,7 @@ function structJson(fields: readonly FieldSchema[], data: MessageData, version: 
   const parts: string[] = [];
   for (const f of fields) {
     if (!presentIn(f.versions, version, possible)) continue;
-    const v = data[f.key] ?? defaultValue(f);
+    const v = f.key in data ? data[f.key]! : defaultValue(f);
     const present = intersect(possible, f.versions);
     if (presentIn(f.tagged, version, present) && !isNonDefault(f, v)) continue;
     parts.push(jsonString(f.key) + ':' + fieldJson(f, v, version, present, hook));

@@ -19,7 +19,7 @@ export const METADATA_RECORDS: readonly MessageSchema[] = [
     'Rack string 0+ ?0+',
     'Fenced bool 0+ =true',
     'InControlledShutdown bool 1+ =false',
-    'LogDirs []uuid 3+',
+    'LogDirs []uuid 3+ #0@3+',
   ]),
   m('UnregisterBrokerRecord', 1, '0', ['BrokerId int32 0+', 'BrokerEpoch int64 0+']),
   m('TopicRecord', 2, '0', ['Name string 0+', 'TopicId uuid 0+']),
