@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { HAVE_SHARED, SHARED, dumpInProcess } from './helpers.js';
+import { FIXTURES, HAVE_SHARED, SHARED, dumpInProcess } from './helpers.js';
 
 /**
  * Every recorded run of Kafka 4.3's own DumpLogSegments over the real broker files: our
@@ -14,8 +14,8 @@ interface Job {
   args: string[];
 }
 
-function loadJobs(corpus: string): Job[] {
-  const text = readFileSync(resolve(corpus, 'expected/kafka-4.3/jobs.tsv'), 'utf8');
+function loadJobs(expectedRoot: string): Job[] {
+  const text = readFileSync(resolve(expectedRoot, 'expected/kafka-4.3/jobs.tsv'), 'utf8');
   return text
     .split('\n')
     .filter((l) => l.length > 0)
@@ -31,10 +31,21 @@ function modeOf(job: Job): string {
   return job.stdoutFile.includes('/cli/') ? 'cli' : (m?.[1] ?? 'other');
 }
 
-for (const label of ['corpus', 'kraft'] as const) {
-  const dir = resolve(SHARED, label);
-  describe.skipIf(!HAVE_SHARED)(`kafka-4.3 conformance: ${label}`, () => {
-    const jobs = HAVE_SHARED ? loadJobs(dir) : [];
+/**
+ * The full recordings in ../shared, and the sample of them bundled in fixtures/ (run always, so a
+ * fresh clone still checks byte-exactness). `cwd` is where the runs' relative paths start;
+ * `expected` is where jobs.tsv's output paths start.
+ */
+const CORPORA = [
+  { label: 'corpus', cwd: resolve(SHARED, 'corpus'), expected: resolve(SHARED, 'corpus'), needsShared: true },
+  { label: 'kraft', cwd: resolve(SHARED, 'kraft'), expected: resolve(SHARED, 'kraft'), needsShared: true },
+  { label: 'fixtures/corpus', cwd: FIXTURES, expected: resolve(FIXTURES, 'expected-corpus'), needsShared: false },
+  { label: 'fixtures/kraft', cwd: resolve(FIXTURES, 'kraft'), expected: resolve(FIXTURES, 'expected-kraft'), needsShared: false },
+];
+
+for (const { label, cwd: dir, expected, needsShared } of CORPORA) {
+  describe.skipIf(needsShared && !HAVE_SHARED)(`kafka-4.3 conformance: ${label}`, () => {
+    const jobs = !needsShared || HAVE_SHARED ? loadJobs(expected) : [];
     const tally = new Map<string, { same: number; all: number }>();
     afterAll(() => {
       let same = 0;
@@ -44,8 +55,8 @@ for (const label of ['corpus', 'kraft'] as const) {
     });
     for (const job of jobs) {
       it(`${job.args.join(' ')}`, () => {
-        const expOut = readFileSync(resolve(dir, job.stdoutFile)).toString('utf8');
-        const expErr = readFileSync(resolve(dir, job.stderrFile)).toString('utf8');
+        const expOut = readFileSync(resolve(expected, job.stdoutFile)).toString('utf8');
+        const expErr = readFileSync(resolve(expected, job.stderrFile)).toString('utf8');
         const got = dumpInProcess(job.args, dir);
         // Kafka printed absolute paths of the corpus folder; the recording replaced them with @CWD@.
         const norm = (b: Buffer) => b.toString('utf8').split(dir).join('@CWD@');
