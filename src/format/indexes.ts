@@ -116,7 +116,11 @@ export function timeIndexLookupSlot(buf: Uint8Array, target: Int64): number {
   return warmBinarySearch(n, TIME_INDEX_ENTRY_SIZE, key, target);
 }
 
-function warmBinarySearch(n: number, entrySize: number, key: (slot: number) => Int64, target: Int64): number {
+/**
+ * The broker's warm-section binary search over `n` slots whose key is read by `key(slot)`, for
+ * indexes read slot by slot from disk rather than from one buffer (bounded seeks).
+ */
+export function warmBinarySearch(n: number, entrySize: number, key: (slot: number) => Int64, target: Int64): number {
   const warmEntries = Math.floor(8192 / entrySize);
   const firstHot = Math.max(0, n - 1 - warmEntries);
   if (key(firstHot) < target) return binarySearch(key, target, firstHot, n - 1);

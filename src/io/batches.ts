@@ -34,7 +34,8 @@ export interface WalkEnd {
   undersized: { size: number } | null;
 }
 
-function makeBatch(file: string, bytes: Uint8Array, position: number): LogBatch {
+/** Wraps one entry's bytes (`bytes[0]` is the entry start at file `position`) as a LogBatch. */
+export function makeBatch(file: string, bytes: Uint8Array, position: number): LogBatch {
   const header = decodeBatchHeader(bytes, 0, position);
   return {
     file,
