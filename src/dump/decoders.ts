@@ -12,7 +12,10 @@ import { JavaException } from './java-exception.js';
 export type DecodedText = string | Uint8Array;
 export type Decoder = (bytes: Uint8Array) => DecodedText;
 
-const stringDecoder: Decoder = (bytes) => (isUtf8(bytes) ? bytes : javaDecodeUtf8(bytes));
+// Payloads become strings appended to the output's pending text: measured faster than writing
+// their raw bytes between short text pieces (each raw write forces the pending text out).
+const stringDecoder: Decoder = (bytes) =>
+  isUtf8(bytes) ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8') : javaDecodeUtf8(bytes);
 
 let identity = 0x1b6d3586;
 

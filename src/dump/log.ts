@@ -1,4 +1,4 @@
-import { crc32c } from '../codec/index.js';
+import { crc32cRange } from '../codec/index.js';
 import { COMPRESSION_NAMES } from '../codec/index.js';
 import {
   type BatchHeader,
@@ -193,7 +193,7 @@ function printBatchLine(io: DumpIO, buf: Uint8Array, at: number, h: BatchHeader,
       `baseOffset: ${h.baseOffset} lastOffset: ${h.lastOffset} count: ${h.recordCount} baseSequence: ${h.baseSequence} lastSequence: ${h.lastSequence} producerId: ${h.producerId} producerEpoch: ${h.producerEpoch} partitionLeaderEpoch: ${h.partitionLeaderEpoch} isTransactional: ${h.isTransactional} isControl: ${h.isControl} deleteHorizonMs: ${h.hasDeleteHorizon ? `OptionalLong[${h.baseTimestamp}]` : 'OptionalLong.empty'}`,
     );
     const codec = compressionName(h.compression);
-    const valid = h.sizeInBytes >= RECORD_BATCH_OVERHEAD && h.crc === crc32c(buf.subarray(at + V2_CRC_START, at + h.sizeInBytes));
+    const valid = h.sizeInBytes >= RECORD_BATCH_OVERHEAD && h.crc === crc32cRange(buf, at + V2_CRC_START, at + h.sizeInBytes);
     out.text(
       ` position: ${position} ${h.timestampType}: ${h.maxTimestamp} size: ${h.sizeInBytes} magic: ${h.magic} compresscodec: ${codec} crc: ${h.crc} isvalid: ${valid}\n`,
     );

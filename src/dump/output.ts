@@ -8,6 +8,11 @@ import { writeSync } from 'node:fs';
 export class ByteSink {
   private buf: Buffer;
   private len = 0;
+  /**
+   * Text not yet encoded: appending to a JS string is far cheaper than one Buffer.write per
+   * piece, so small texts are joined first and encoded in one call.
+   */
+  private pending = '';
 
   constructor(
     private readonly target: (chunk: Uint8Array) => void,
@@ -18,6 +23,13 @@ export class ByteSink {
 
   /** Writes a string as UTF-8. */
   text(s: string): void {
+    this.pending += s;
+    if (this.pending.length > 16384) this.encodePending();
+  }
+
+  private encodePending(): void {
+    const s = this.pending;
+    this.pending = '';
     // A UTF-16 unit takes at most 3 UTF-8 bytes.
     if (this.len + s.length * 3 > this.buf.length) {
       this.flush();
@@ -30,6 +42,7 @@ export class ByteSink {
   }
 
   bytes(b: Uint8Array): void {
+    if (this.pending.length > 0) this.encodePending();
     if (this.len + b.length > this.buf.length) {
       this.flush();
       if (b.length > this.buf.length) {
@@ -42,6 +55,7 @@ export class ByteSink {
   }
 
   flush(): void {
+    if (this.pending.length > 0) this.encodePending();
     if (this.len === 0) return;
     // The target consumes (or copies) the chunk synchronously, so the buffer is reused.
     const chunk = this.buf.subarray(0, this.len);
