@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { readInt32, readInt64 } from '../format/int64.js';
-import { javaDecodeUtf8 } from '../format/utf8.js';
+import { javaUtf8Bytes } from '../format/utf8.js';
 import { JavaException } from './java-exception.js';
 
 /**
@@ -12,10 +12,8 @@ import { JavaException } from './java-exception.js';
 export type DecodedText = string | Uint8Array;
 export type Decoder = (bytes: Uint8Array) => DecodedText;
 
-// Payloads become strings appended to the output's pending text: measured faster than writing
-// their raw bytes between short text pieces (each raw write forces the pending text out).
-const stringDecoder: Decoder = (bytes) =>
-  isUtf8(bytes) ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8') : javaDecodeUtf8(bytes);
+// Valid UTF-8 is copied to the output as is (what Java's decode + re-encode would produce).
+const stringDecoder: Decoder = (bytes) => (isUtf8(bytes) ? bytes : javaUtf8Bytes(bytes));
 
 let identity = 0x1b6d3586;
 

@@ -16,7 +16,7 @@ import { EntryWalker, SegmentFile } from '../io/segment-file.js';
 import type { DecodedText } from './decoders.js';
 import { JavaException } from './java-exception.js';
 import { javaAbsolutePath, javaFileName, javaParseInt, javaParseLong, javaSplitFirstDot } from './java.js';
-import type { DumpIO } from './output.js';
+import type { ByteSink, DumpIO } from './output.js';
 import { formatControlRecord } from './parsers/index.js';
 import type { DumpReports } from './reports.js';
 
@@ -187,23 +187,73 @@ export function dumpLog(path: string, opts: DumpLogOptions, io: DumpIO, reports:
 }
 
 function printBatchLine(io: DumpIO, buf: Uint8Array, at: number, h: BatchHeader, position: number): void {
+  // Written piece by piece into the output buffer (no per-line string): this is the hot path of
+  // shallow dumps. The text is exactly DumpLogSegments.printBatchLevel's.
   const out = io.out;
   if (h.format === 'v2') {
-    out.text(
-      `baseOffset: ${h.baseOffset} lastOffset: ${h.lastOffset} count: ${h.recordCount} baseSequence: ${h.baseSequence} lastSequence: ${h.lastSequence} producerId: ${h.producerId} producerEpoch: ${h.producerEpoch} partitionLeaderEpoch: ${h.partitionLeaderEpoch} isTransactional: ${h.isTransactional} isControl: ${h.isControl} deleteHorizonMs: ${h.hasDeleteHorizon ? `OptionalLong[${h.baseTimestamp}]` : 'OptionalLong.empty'}`,
-    );
+    out.text('baseOffset: ');
+    out.int(h.baseOffset);
+    out.text(' lastOffset: ');
+    out.int(h.lastOffset);
+    out.text(' count: ');
+    out.int(h.recordCount);
+    out.text(' baseSequence: ');
+    out.int(h.baseSequence);
+    out.text(' lastSequence: ');
+    out.int(h.lastSequence);
+    out.text(' producerId: ');
+    out.int(h.producerId);
+    out.text(' producerEpoch: ');
+    out.int(h.producerEpoch);
+    out.text(' partitionLeaderEpoch: ');
+    out.int(h.partitionLeaderEpoch);
+    out.text(h.isTransactional ? ' isTransactional: true' : ' isTransactional: false');
+    out.text(h.isControl ? ' isControl: true' : ' isControl: false');
+    if (h.hasDeleteHorizon) {
+      out.text(' deleteHorizonMs: OptionalLong[');
+      out.int(h.baseTimestamp);
+      out.text(']');
+    } else {
+      out.text(' deleteHorizonMs: OptionalLong.empty');
+    }
+    // Kafka prints the first half with print(), then fails here on an unknown codec id.
     const codec = compressionName(h.compression);
     const valid = h.sizeInBytes >= RECORD_BATCH_OVERHEAD && h.crc === crc32cRange(buf, at + V2_CRC_START, at + h.sizeInBytes);
-    out.text(
-      ` position: ${position} ${h.timestampType}: ${h.maxTimestamp} size: ${h.sizeInBytes} magic: ${h.magic} compresscodec: ${codec} crc: ${h.crc} isvalid: ${valid}\n`,
-    );
+    printBatchTail(out, position, h.timestampType, h.maxTimestamp, h.sizeInBytes, h.magic, codec, h.crc, valid);
   } else {
-    out.text(`offset: ${h.offset}`);
+    out.text('offset: ');
+    out.int(h.offset);
     const codec = compressionName(h.compression);
-    out.text(
-      ` position: ${position} ${h.timestampType}: ${h.timestamp} size: ${h.sizeInBytes} magic: ${h.magic} compresscodec: ${codec} crc: ${h.crc} isvalid: ${isLegacyEntryValid(buf, at, h)}\n`,
-    );
+    printBatchTail(out, position, h.timestampType, h.timestamp, h.sizeInBytes, h.magic, codec, h.crc, isLegacyEntryValid(buf, at, h));
   }
+}
+
+function printBatchTail(
+  out: ByteSink,
+  position: number,
+  timestampType: string,
+  maxTimestamp: Int64,
+  size: number,
+  magic: number,
+  codec: string,
+  crc: number,
+  valid: boolean,
+): void {
+  out.text(' position: ');
+  out.int(position);
+  out.text(' ');
+  out.text(timestampType);
+  out.text(': ');
+  out.int(maxTimestamp);
+  out.text(' size: ');
+  out.int(size);
+  out.text(' magic: ');
+  out.int(magic);
+  out.text(' compresscodec: ');
+  out.text(codec);
+  out.text(' crc: ');
+  out.int(crc);
+  out.text(valid ? ' isvalid: true\n' : ' isvalid: false\n');
 }
 
 function dumpRecords(
@@ -221,16 +271,35 @@ function dumpRecords(
   const out = io.out;
   const isControl = h.format === 'v2' && h.isControl;
   const legacy = h.format === 'legacy';
+  const tsPrefix = ` ${h.timestampType}: `;
   for (const r of decoded.records) {
     if (r.offset !== addInt64(lastOffset, 1)) {
       reports.nonConsecutiveOffset(absPath, lastOffset, r.offset);
     }
     lastOffset = r.offset;
     if (!opts.skipRecordMetadata) {
-      let line = `| offset: ${r.offset} ${h.timestampType}: ${r.timestamp} keySize: ${r.keySize} valueSize: ${r.valueSize}`;
-      if (!legacy) line += ` sequence: ${r.sequence} headerKeys: [${headerKeys(r)}]`;
-      else line += ` isValid: ${r.legacy!.isValid} crc: ${r.legacy!.crc}`;
-      out.text(line);
+      out.text('| offset: ');
+      out.int(r.offset);
+      out.text(tsPrefix);
+      out.int(r.timestamp);
+      out.text(' keySize: ');
+      out.int(r.keySize);
+      out.text(' valueSize: ');
+      out.int(r.valueSize);
+      if (!legacy) {
+        out.text(' sequence: ');
+        out.int(r.sequence);
+        out.text(' headerKeys: [');
+        const hs = r.headers;
+        for (let i = 0; i < hs.length; i++) {
+          if (i > 0) out.text(',');
+          out.text(hs[i]!.key);
+        }
+        out.text(']');
+      } else {
+        out.text(r.legacy!.isValid ? ' isValid: true crc: ' : ' isValid: false crc: ');
+        out.int(r.legacy!.crc);
+      }
       if (isControl) out.text(formatControlRecord(r.key, r.value));
     }
     if (opts.printContents && !isControl) {
@@ -250,15 +319,6 @@ function dumpRecords(
   }
   if (decoded.error) throw toJavaException(decoded.error);
   return lastOffset;
-}
-
-function headerKeys(r: LogRecord): string {
-  const hs = r.headers;
-  if (hs.length === 0) return '';
-  if (hs.length === 1) return hs[0]!.key;
-  let s = hs[0]!.key;
-  for (let i = 1; i < hs.length; i++) s += ',' + hs[i]!.key;
-  return s;
 }
 
 function write(io: DumpIO, t: DecodedText): void {

@@ -1,18 +1,14 @@
 import { writeSync } from 'node:fs';
 
 /**
- * A byte sink for dump output: text and raw bytes are copied into one large buffer that is handed
- * on in big chunks (never a write per line). `target` receives each full chunk and must consume
- * or copy it before returning.
+ * A byte sink for dump output: text, integers and raw bytes are written straight into one large
+ * buffer that is handed on in big chunks (never a write per line), so the hot path builds no
+ * intermediate strings. `target` receives each full chunk and must consume or copy it before
+ * returning.
  */
 export class ByteSink {
   private buf: Buffer;
   private len = 0;
-  /**
-   * Text not yet encoded: appending to a JS string is far cheaper than one Buffer.write per
-   * piece, so small texts are joined first and encoded in one call.
-   */
-  private pending = '';
 
   constructor(
     private readonly target: (chunk: Uint8Array) => void,
@@ -21,28 +17,72 @@ export class ByteSink {
     this.buf = Buffer.allocUnsafe(capacity);
   }
 
-  /** Writes a string as UTF-8. */
-  text(s: string): void {
-    this.pending += s;
-    if (this.pending.length > 16384) this.encodePending();
+  /** Makes room for `n` more bytes (n must not exceed the capacity). */
+  private ensure(n: number): void {
+    if (this.len + n > this.buf.length) this.flush();
   }
 
-  private encodePending(): void {
-    const s = this.pending;
-    this.pending = '';
-    // A UTF-16 unit takes at most 3 UTF-8 bytes.
-    if (this.len + s.length * 3 > this.buf.length) {
-      this.flush();
-      if (s.length * 3 > this.buf.length) {
-        this.target(Buffer.from(s, 'utf8'));
-        return;
+  /**
+   * Writes a string as UTF-8. Short strings are copied by a JS loop while they are ASCII (most
+   * dump text is): cheaper than a native Buffer.write call per piece.
+   */
+  text(s: string): void {
+    const n = s.length;
+    if (n <= 128) {
+      this.ensure(n * 3);
+      const buf = this.buf;
+      let len = this.len;
+      for (let i = 0; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) {
+          this.len = len + buf.write(s.slice(i), len, 'utf8');
+          return;
+        }
+        buf[len++] = c;
       }
+      this.len = len;
+      return;
     }
+    // A UTF-16 unit takes at most 3 UTF-8 bytes.
+    if (n * 3 > this.buf.length) {
+      this.flush();
+      this.target(Buffer.from(s, 'utf8'));
+      return;
+    }
+    this.ensure(n * 3);
     this.len += this.buf.write(s, this.len, 'utf8');
   }
 
+  /** Writes an integer in Java's decimal form, without building a string for safe integers. */
+  int(v: number | bigint): void {
+    if (typeof v === 'bigint') {
+      this.text(v.toString());
+      return;
+    }
+    this.ensure(21);
+    const buf = this.buf;
+    let n = v;
+    if (n < 0) {
+      buf[this.len++] = 45;
+      n = -n;
+    }
+    let digits = 1;
+    for (let t = n; t >= 10; t = Math.floor(t / 10)) digits++;
+    let pos = this.len + digits;
+    while (n >= 10) {
+      const q = Math.floor(n / 10);
+      buf[--pos] = 48 + (n - q * 10);
+      n = q;
+    }
+    buf[--pos] = 48 + n;
+    this.len += digits;
+  }
+
+  bool(b: boolean): void {
+    this.text(b ? 'true' : 'false');
+  }
+
   bytes(b: Uint8Array): void {
-    if (this.pending.length > 0) this.encodePending();
     if (this.len + b.length > this.buf.length) {
       this.flush();
       if (b.length > this.buf.length) {
@@ -55,7 +95,6 @@ export class ByteSink {
   }
 
   flush(): void {
-    if (this.pending.length > 0) this.encodePending();
     if (this.len === 0) return;
     // The target consumes (or copies) the chunk synchronously, so the buffer is reused.
     const chunk = this.buf.subarray(0, this.len);

@@ -129,3 +129,11 @@ function malformed4(src: Uint8Array, sp: number): number {
   if (!cont(src[sp + 2]!)) return 2;
   return 3;
 }
+
+/**
+ * The UTF-8 bytes Java would print for `src` (decode with replacement, then encode): malformed
+ * runs become EF BF BD. A fresh buffer (callers may hold a key and a value at once).
+ */
+export function javaUtf8Bytes(src: Uint8Array): Uint8Array {
+  return Buffer.from(javaDecodeUtf8(src), 'utf8');
+}
