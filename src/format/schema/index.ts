@@ -67,3 +67,6 @@ export function decodeControlRecord(key: Uint8Array | null, value: Uint8Array | 
   const r = decodeControl(key, value);
   return { type: r.type, typeName: r.typeName, version: r.version, data: r.data };
 }
+export { writeMessage, writeTo, writeCoordinatorKey, writeCoordinatorValue, writeApiMessageFrame, ByteWriter, uuidFromString } from './writer.js';
+export { decodeApiMessageFrame } from './metadata.js';
+export * as remoteLogSchemas from './defs/remote-log.js';

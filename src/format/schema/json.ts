@@ -54,7 +54,7 @@ function equalValues(a: FieldValue, b: FieldValue): boolean {
 }
 
 /** `FieldSpec.generateNonDefaultValueCheck`. */
-function isNonDefault(f: FieldSchema, v: FieldValue): boolean {
+export function isNonDefault(f: FieldSchema, v: FieldValue): boolean {
   const d = defaultValue(f);
   if (f.array) {
     if (d === null) return v !== null;

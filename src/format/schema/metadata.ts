@@ -35,6 +35,20 @@ function unsignedIntToShort(c: Cursor, entity: string): number {
 
 /** As `MetadataRecordSerde.read`; throws SchemaError with Kafka's message. A null value fails like Kafka's. */
 export function decodeMetadataRecord(value: Uint8Array | null, options: { spans?: boolean } = {}): MetadataRecord {
+  const r = decodeApiMessageFrame(value, (apiKey) => BY_KEY.get(apiKey), options);
+  return { ...r, typeName: metadataTypeName(r.schema) };
+}
+
+/**
+ * `AbstractApiMessageSerde.read` (server-common/.../serialization/AbstractApiMessageSerde.java),
+ * shared by `MetadataRecordSerde` and `RemoteLogMetadataSerde`: uvarint frame version (must be 1),
+ * uvarint apiKey, uvarint version, then the message; trailing bytes are an error.
+ */
+export function decodeApiMessageFrame(
+  value: Uint8Array | null,
+  schemaFor: (apiKey: number) => MessageSchema | undefined,
+  options: { spans?: boolean } = {},
+): Omit<MetadataRecord, 'typeName'> {
   if (value === null) throw new SchemaError(PARSE, 'Error while reading frame version');
   const c = new Cursor(value);
   const frameVersion = unsignedIntToShort(c, 'frame version');
@@ -45,7 +59,7 @@ export function decodeMetadataRecord(value: Uint8Array | null, options: { spans?
   }
   const apiKey = unsignedIntToShort(c, 'type');
   const version = unsignedIntToShort(c, 'version');
-  const schema = BY_KEY.get(apiKey);
+  const schema = schemaFor(apiKey);
   if (schema === undefined) {
     throw new SchemaError(PARSE, `org.apache.kafka.common.errors.UnsupportedVersionException: Unknown metadata id ${apiKey}`);
   }
@@ -57,5 +71,5 @@ export function decodeMetadataRecord(value: Uint8Array | null, options: { spans?
     throw new SchemaError(PARSE, `Failed to deserialize record with type ${apiKey}`, { cause: e });
   }
   if (c.remaining > 0) throw new SchemaError(PARSE, `Found ${c.remaining} byte(s) of garbage after ${apiKey}`);
-  return { type: apiKey, typeName: metadataTypeName(schema), version, data, schema, spans };
+  return { type: apiKey, version, data, schema, spans };
 }

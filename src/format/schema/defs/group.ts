@@ -4,6 +4,12 @@ import type { MessageSchema } from '../types.js';
 /**
  * Group coordinator records (group-coordinator/src/main/resources/common/message/*.json): one
  * key/value schema pair per record type (`apiKey`). Keys are never flexible.
+ *
+ * Checked field by field against Kafka's JSON definitions (see docs/internal-topics.md, "Sources"):
+ * types 9 (ShareGroupPartitionMetadata, KAFKA-17747 [6/N]) and 18 (StreamsGroupPartitionMetadata,
+ * KAFKA-17747 [5/N]) were removed in 4.1 and decode as unknown record types, as in Kafka 4.3.
+ * 4.3 additions: `AssignmentTimestamp` (KAFKA-20266, tag 0) on the three TargetAssignmentMetadata
+ * values; `AssignmentEpochs` (KIP-1251, tag 0) on current-assignment partitions/tasks.
  */
 export interface RecordPair {
   readonly type: number;
@@ -30,6 +36,16 @@ function pair(
 const G = ['GroupId string 0'];
 const GM = ['GroupId string 0', 'MemberId string 0'];
 const topicPartitions = ['TopicId uuid 0+', 'Partitions []int32 0+'];
+/** KAFKA-20266 (4.3): when the last target assignment calculation finished; 0 when absent. */
+const ASSIGNMENT_TIMESTAMP = 'AssignmentTimestamp int64 0+ #0@0+ =0';
+/** Streams tasks: subtopology → partitions (StreamsGroupTargetAssignmentMemberValue `TaskIds`). */
+const taskIds = ['SubtopologyId string 0+', 'Partitions []int32 0+'];
+const topicInfo = [
+  'Name string 0+',
+  'Partitions int32 0+',
+  'ReplicationFactor int16 0+',
+  ['TopicConfigs []TopicConfig 0+', ['key string 0+', 'value string 0+']],
+] as const;
 
 export const GROUP_RECORDS: readonly RecordPair[] = [
   pair(0, 'LegacyOffsetCommit', ['group string 0', 'topic string 0', 'partition int32 0'], '0', 'none', [
@@ -91,7 +107,7 @@ export const GROUP_RECORDS: readonly RecordPair[] = [
       ['SessionTimeoutMs int32 0+', ['SupportedProtocols []ClassicProtocol 0+', ['Name string 0+', 'Metadata bytes 0+']]],
     ],
   ]),
-  pair(6, 'ConsumerGroupTargetAssignmentMetadata', G, '0', '0+', ['AssignmentEpoch int32 0+']),
+  pair(6, 'ConsumerGroupTargetAssignmentMetadata', G, '0', '0+', ['AssignmentEpoch int32 0+', ASSIGNMENT_TIMESTAMP]),
   pair(7, 'ConsumerGroupTargetAssignmentMember', GM, '0', '0+', [['TopicPartitions []TopicPartition 0+', topicPartitions]]),
   pair(8, 'ConsumerGroupCurrentMemberAssignment', GM, '0', '0+', [
     'MemberEpoch int32 0+',
@@ -99,7 +115,7 @@ export const GROUP_RECORDS: readonly RecordPair[] = [
     'State int8 0+',
     'AssignedPartitions []TopicPartitions 0+',
     'PartitionsPendingRevocation []TopicPartitions 0+',
-  ], { TopicPartitions: ['0+', topicPartitions] }),
+  ], { TopicPartitions: ['0+', [...topicPartitions, 'AssignmentEpochs []int32 0+ ?0+ #0@0+']] }),
   pair(10, 'ShareGroupMemberMetadata', GM, '0', '0+', [
     'RackId string 0+ ?0+ =null',
     'ClientId string 0+',
@@ -107,7 +123,7 @@ export const GROUP_RECORDS: readonly RecordPair[] = [
     'SubscribedTopicNames []string 0+',
   ]),
   pair(11, 'ShareGroupMetadata', G, '0', '0+', ['Epoch int32 0+', 'MetadataHash int64 0+ #0@0+ =0']),
-  pair(12, 'ShareGroupTargetAssignmentMetadata', G, '0', '0+', ['AssignmentEpoch int32 0+']),
+  pair(12, 'ShareGroupTargetAssignmentMetadata', G, '0', '0+', ['AssignmentEpoch int32 0+', ASSIGNMENT_TIMESTAMP]),
   pair(13, 'ShareGroupTargetAssignmentMember', GM, '0', '0+', [['TopicPartitions []TopicPartition 0+', topicPartitions]]),
   pair(14, 'ShareGroupCurrentMemberAssignment', GM, '0', '0+', [
     'MemberEpoch int32 0+',
@@ -125,4 +141,57 @@ export const GROUP_RECORDS: readonly RecordPair[] = [
     'Version int64 0+',
     'Timestamp int64 0+',
   ]),
+  // Streams groups (KIP-1071, 4.1+). Metadata hash is a plain field here (unlike types 3 and 11).
+  pair(17, 'StreamsGroupMetadata', G, '0', '0+', [
+    'Epoch int32 0+',
+    'MetadataHash int64 0+',
+    'ValidatedTopologyEpoch int32 0+ #0@0+ =-1',
+    ['LastAssignmentConfigs []LastAssignmentConfig 0+ ?0+ #1@0+ =null', ['Key string 0+', 'Value string 0+']],
+  ]),
+  pair(19, 'StreamsGroupMemberMetadata', GM, '0', '0+', [
+    'InstanceId string 0+ ?0+',
+    'RackId string 0+ ?0+',
+    'ClientId string 0+',
+    'ClientHost string 0+',
+    'RebalanceTimeoutMs int32 0+ =-1',
+    'TopologyEpoch int32 0+',
+    'ProcessId string 0+',
+    ['UserEndpoint Endpoint 0+ ?0+ =null', ['Host string 0+', 'Port uint16 0+']],
+    ['ClientTags []KeyValue 0+', ['Key string 0+', 'Value string 0+']],
+  ]),
+  pair(20, 'StreamsGroupTargetAssignmentMetadata', G, '0', '0+', ['AssignmentEpoch int32 0+', ASSIGNMENT_TIMESTAMP]),
+  pair(21, 'StreamsGroupTargetAssignmentMember', GM, '0', '0+', [
+    'ActiveTasks []TaskIds 0+',
+    'StandbyTasks []TaskIds 0+',
+    'WarmupTasks []TaskIds 0+',
+  ], { TaskIds: ['0+', taskIds] }),
+  pair(22, 'StreamsGroupCurrentMemberAssignment', GM, '0', '0+', [
+    'MemberEpoch int32 0+',
+    'PreviousMemberEpoch int32 0+',
+    'State int8 0+',
+    'ActiveTasks []TaskIds 0+',
+    'StandbyTasks []TaskIds 0+',
+    'WarmupTasks []TaskIds 0+',
+    'ActiveTasksPendingRevocation []TaskIds 0+',
+    'StandbyTasksPendingRevocation []TaskIds 0+',
+    'WarmupTasksPendingRevocation []TaskIds 0+',
+  ], { TaskIds: ['0+', [...taskIds, 'AssignmentEpochs []int32 0+ ?0+ #0@0+ =null']] }),
+  pair(23, 'StreamsGroupTopology', G, '0', '0+', [
+    'Epoch int32 0+',
+    [
+      'Subtopologies []Subtopology 0+',
+      [
+        'SubtopologyId string 0+',
+        'SourceTopics []string 0+',
+        'SourceTopicRegex []string 0+',
+        'StateChangelogTopics []TopicInfo 0+',
+        'RepartitionSinkTopics []string 0+',
+        'RepartitionSourceTopics []TopicInfo 0+',
+        [
+          'CopartitionGroups []CopartitionGroup 0+',
+          ['SourceTopics []int16 0+', 'SourceTopicRegex []int16 0+', 'RepartitionSourceTopics []int16 0+'],
+        ],
+      ],
+    ],
+  ], { TopicInfo: ['0+', topicInfo] }),
 ];
