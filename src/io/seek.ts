@@ -370,28 +370,35 @@ function* scanSegment(seg: SegmentFiles, start: number, opts: SeekOptions): Gene
   }
 }
 
-/** Aborted transactions of a segment, by producer id (from its `.txnindex`). */
-function abortedRanges(seg: SegmentFiles, opts: SeekOptions): Map<string, Array<[Int64, Int64]>> | null {
-  if (seg.txnindex === undefined || !existsSync(seg.txnindex)) return null;
-  const f = new SegmentFile(seg.txnindex);
-  try {
-    if (f.size < TXN_INDEX_ENTRY_SIZE) return null;
-    const w = f.window(0, f.size);
-    const out = new Map<string, Array<[Int64, Int64]>>();
-    for (const e of abortedTxnEntries(w.buf.subarray(w.at, w.at + w.available))) {
-      const k = String(e.producerId);
-      let list = out.get(k);
-      if (!list) out.set(k, (list = []));
-      list.push([e.firstOffset, e.lastOffset]);
+/**
+ * Aborted transactions by producer id, from the `.txnindex` of `segs`. An aborted transaction is
+ * indexed with the segment that holds its ABORT marker, which may come after the segment holding
+ * its records, so (as the broker's collectAbortedTransactions) the reading segment's index and all
+ * later ones count.
+ */
+function abortedRanges(segs: SegmentFiles[], opts: SeekOptions): Map<string, Array<[Int64, Int64]>> {
+  const out = new Map<string, Array<[Int64, Int64]>>();
+  for (const seg of segs) {
+    if (seg.txnindex === undefined || !existsSync(seg.txnindex)) continue;
+    const f = new SegmentFile(seg.txnindex);
+    try {
+      if (f.size < TXN_INDEX_ENTRY_SIZE) continue;
+      const w = f.window(0, f.size);
+      for (const e of abortedTxnEntries(w.buf.subarray(w.at, w.at + w.available))) {
+        const k = String(e.producerId);
+        let list = out.get(k);
+        if (!list) out.set(k, (list = []));
+        list.push([e.firstOffset, e.lastOffset]);
+      }
+    } finally {
+      if (opts.stats) {
+        opts.stats.bytesRead += f.bytesRead;
+        opts.stats.filesOpened++;
+      }
+      f.close();
     }
-    return out;
-  } finally {
-    if (opts.stats) {
-      opts.stats.bytesRead += f.bytesRead;
-      opts.stats.filesOpened++;
-    }
-    f.close();
   }
+  return out;
 }
 
 /**
@@ -423,9 +430,10 @@ export function* readPartitionRecords(source: SegmentSource, options: ReadRecord
     startAt = from === null ? { segmentIndex: 0, segment: segs[0]!, position: 0, indexSlot: -1 } : seekOffset(source, from, options);
     if (startAt === null) return;
   }
+  // Read only when a transactional batch shows up.
+  let aborted: ReturnType<typeof abortedRanges> | undefined;
   for (let i = startAt.segmentIndex; i < segs.length; i++) {
     const seg = segs[i]!;
-    let aborted: ReturnType<typeof abortedRanges> | undefined;
     for (const sb of scanSegment(seg, i === startAt.segmentIndex ? startAt.position : 0, options)) {
       const h = sb.batch.header;
       if (from !== null && lastOffsetOf(h) < from) continue;
@@ -435,8 +443,8 @@ export function* readPartitionRecords(source: SegmentSource, options: ReadRecord
         if (end !== null && big(record.offset) >= end) return;
         let isAborted = false;
         if (h.format === 'v2' && h.isTransactional && !h.isControl) {
-          if (aborted === undefined) aborted = abortedRanges(seg, options);
-          const ranges = aborted?.get(String(h.producerId));
+          if (aborted === undefined) aborted = abortedRanges(segs.slice(i), options);
+          const ranges = aborted.get(String(h.producerId));
           if (ranges) isAborted = ranges.some(([a, b]) => record.offset >= a && record.offset <= b);
         }
         yield { record, batch: sb.batch, segment: seg, crcValid: sb.crcValid, aborted: isAborted };
