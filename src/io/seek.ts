@@ -290,14 +290,15 @@ export function seekTime(source: SegmentSource, timestamp: Int64, opts: SeekOpti
     }
     if (skip) continue;
     const { position, slot } = positionForOffset(seg, fromOffset, opts);
+    // As LogSegment.findOffsetByTimestamp: the time index only picks where to start reading; every
+    // record from there on counts (one in the same batch before the indexed offset included).
     for (const pr of scanSegment(seg, position, opts)) {
-      if (lastOffsetOf(pr.batch.header) < fromOffset) continue;
       // As LogSegment.searchForTimestamp: a batch whose max timestamp is below the target is
       // skipped without decoding (legacy entries: the wrapper's or message's own timestamp).
       const h = pr.batch.header;
       if ((h.format === 'v2' ? h.maxTimestamp : h.timestamp) < timestamp) continue;
       for (const r of pr.records) {
-        if (r.offset >= fromOffset && r.timestamp >= timestamp) {
+        if (r.timestamp >= timestamp) {
           return { segmentIndex: i, segment: seg, position, indexSlot: slot, offset: r.offset, timestamp: r.timestamp };
         }
       }
