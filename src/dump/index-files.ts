@@ -15,6 +15,7 @@ import { decodeProducerSnapshot } from '../format/producer-snapshot.js';
 import { JavaException } from './java-exception.js';
 import { javaAbsolutePath, javaFileName, javaParent, javaParseLong, javaSplitFirstDot } from './java.js';
 import { entryRecords, loadHeader, openSegment, sliceWindow, toJavaException, walkEntries } from './log.js';
+import type { SegmentFile } from '../io/segment-file.js';
 import type { DumpIO } from './output.js';
 import type { DumpReports } from './reports.js';
 
@@ -106,6 +107,7 @@ export function dumpTimeIndex(path: string, opts: { sanityOnly: boolean; verifyO
       return;
     }
     let prev: Int64 = -1;
+    const chains = new FrameChains(log, logPath);
     for (let i = 0; i < entries; i++) {
       const e = timeIndexEntry(timeIndex, i, base);
       if (i > 0 && e.offset === base) return;
@@ -114,10 +116,10 @@ export function dumpTimeIndex(path: string, opts: { sanityOnly: boolean; verifyO
       const end = sliceWindow(log, logPath, pos, 2147483647);
       // Kafka 4.3 frames every batch from `pos` to the end before searching (a corrupt entry
       // anywhere after `pos` fails the dump), then loads headers until the first match.
-      const frames: number[] = [];
-      for (const entry of walkEntries(log, logPath, pos, end)) frames.push(entry.position);
+      const { frames, from } = chains.from(pos, end);
       let match: { position: number; last: Int64 } | null = null;
-      for (const p of frames) {
+      for (let k = from; k < frames.length; k++) {
+        const p = frames[k]!;
         const w = log.window(p, 61);
         const h = loadHeader(log, w.buf, w.at, p, end, logPath);
         const last = lastOffsetOf(h);
@@ -147,6 +149,45 @@ export function dumpTimeIndex(path: string, opts: { sanityOnly: boolean; verifyO
     }
   } finally {
     log.close();
+  }
+}
+
+/**
+ * The chain of entry positions from a start position to the end of the log. Framing from a
+ * position is deterministic, so a position already on a walked chain reuses its tail: Kafka
+ * re-frames the rest of the log for every time-index entry (quadratic on big segments); the
+ * output and failures are the same, since a walk that failed fails again from any later point
+ * of the same chain.
+ */
+class FrameChains {
+  private frames: number[] = [];
+  private index = new Map<number, number>();
+  private failure: unknown = null;
+
+  constructor(
+    private readonly log: SegmentFile,
+    private readonly logPath: string,
+  ) {}
+
+  from(pos: number, end: number): { frames: number[]; from: number } {
+    let k = this.index.get(pos);
+    if (k === undefined) {
+      this.frames = [];
+      this.index = new Map();
+      this.failure = null;
+      try {
+        for (const entry of walkEntries(this.log, this.logPath, pos, end)) {
+          this.index.set(entry.position, this.frames.length);
+          this.frames.push(entry.position);
+        }
+      } catch (e) {
+        this.failure = e;
+      }
+      k = 0;
+      if (this.failure === null && this.frames.length === 0) return { frames: this.frames, from: 0 };
+    }
+    if (this.failure !== null) throw this.failure;
+    return { frames: this.frames, from: k };
   }
 }
 
