@@ -1,0 +1,185 @@
+import { existsSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { Int64 } from '../format/int64.js';
+import { type PartitionDir, classifyPath, readLogDir, readPartitionDir } from '../io/logdir.js';
+import { type PartitionEnds, checkCheckpoints, cleanedPartitions, logStartOffsets, readOffsetCheckpoint } from './checkpoints.js';
+import { checkEpochs } from './epochs.js';
+import { checkOffsetIndex, checkTimeIndex } from './indexes.js';
+import { checkOffsets } from './offsets.js';
+import type { PartitionScan } from './partition.js';
+import { checkProducers } from './producers.js';
+import { type SegmentScan, baseOffsetFromName, scanSegment } from './segment.js';
+import { type AuditOptions, type AuditReport, type AuditSummary, Findings } from './types.js';
+
+export { ANOMALY_CLASSES } from './types.js';
+export type { Anomaly, AnomalyClass, AuditOptions, AuditReport, AuditSummary, Severity } from './types.js';
+export type { BatchInfo, SegmentScan } from './segment.js';
+export { scanSegment } from './segment.js';
+
+/** The path cannot be audited at all (missing, or a kind of file the audit does not know). */
+export class AuditInputError extends Error {
+  override name = 'AuditInputError';
+}
+
+interface Counters {
+  partitions: number;
+  segments: number;
+  batches: number;
+  records: number;
+  bytes: number;
+}
+
+/**
+ * Audits a log dir, a partition dir or a single file. Never writes anything. Throws
+ * AuditInputError when the path can't be audited; damage inside the files is reported, not thrown.
+ */
+export function auditPath(path: string, options: AuditOptions = {}): AuditReport {
+  if (!existsSync(path)) throw new AuditInputError(`${path}: no such file or directory`);
+  const findings = new Findings();
+  const counters: Counters = { partitions: 0, segments: 0, batches: 0, records: 0, bytes: 0 };
+  const target = classifyPath(path);
+  if (target === 'logdir') {
+    const logDir = readLogDir(path);
+    const ctx = logDirContext(path);
+    const ends: PartitionEnds = new Map();
+    for (const dir of logDir.partitions) {
+      options.onProgress?.(dir.name);
+      const p = auditPartition(dir, ctx, findings, counters, options);
+      ends.set(dir.name, { logEndOffset: p.logEndOffset, path: dir.path });
+    }
+    checkCheckpoints(path, ends, findings);
+  } else if (target === 'partition') {
+    const dir = readPartitionDir(path, basename(path));
+    if (!dir) throw new AuditInputError(`${path}: not a <topic>-<partition> directory`);
+    options.onProgress?.(dir.name);
+    // The parent is normally the log dir: its checkpoints say more about this partition.
+    const parent = dirname(path);
+    const p = auditPartition(dir, logDirContext(parent), findings, counters, options);
+    checkCheckpoints(parent, new Map([[dir.name, { logEndOffset: p.logEndOffset, path }]]), findings, new Set([dir.name]));
+  } else {
+    options.onProgress?.(path);
+    auditFile(path, findings, counters, options);
+  }
+  return report(path, target, options, findings, counters);
+}
+
+function report(path: string, target: AuditReport['target'], options: AuditOptions, findings: Findings, c: Counters): AuditReport {
+  const anomalies = findings.all.filter((a) => a.severity !== 'info');
+  const notes = findings.all.filter((a) => a.severity === 'info');
+  const summary: AuditSummary = {
+    ...c,
+    errors: anomalies.filter((a) => a.severity === 'error').length,
+    warnings: anomalies.filter((a) => a.severity === 'warning').length,
+    notes: notes.length,
+  };
+  return { path, target, resync: options.resync ?? false, summary, anomalies, notes };
+}
+
+function scan(path: string, findings: Findings, counters: Counters, options: AuditOptions): SegmentScan {
+  const s = scanSegment(path, findings, { resync: options.resync ?? false });
+  counters.segments++;
+  counters.batches += s.batches.length;
+  counters.records += s.records;
+  counters.bytes += s.fileSize;
+  return s;
+}
+
+/** What the log dir's own files say about its partitions. */
+interface LogDirContext {
+  cleaned: Set<string>;
+  logStart: Map<string, Int64>;
+}
+
+function logDirContext(logDir: string): LogDirContext {
+  return { cleaned: cleanedPartitions(logDir), logStart: logStartOffsets(logDir) };
+}
+
+/** Audits one partition directory; returns the scan for the log-dir level checks. */
+function auditPartition(dir: PartitionDir, ctx: LogDirContext, findings: Findings, counters: Counters, options: AuditOptions): PartitionScan {
+  counters.partitions++;
+  const segments = dir.segments.map((files) => ({ files, scan: files.log ? scan(files.log, findings, counters, options) : null }));
+  let maxLast: Int64 | null = null;
+  let compaction: string | null = null;
+  for (const { scan: s } of segments) {
+    for (const b of s?.batches ?? []) {
+      if (maxLast === null || b.lastOffset > maxLast) maxLast = b.lastOffset;
+      if (b.compacted && compaction === null) compaction = `batch at ${s!.file} position ${b.position} has records removed`;
+    }
+  }
+  const leftover = dir.leftovers[0];
+  if (leftover) compaction = `the cleaner's leftover ${basename(leftover.path)}`;
+  else if (ctx.cleaned.has(dir.name)) compaction = 'the partition is in cleaner-offset-checkpoint';
+  const first = dir.segments[0];
+  const last = dir.segments[dir.segments.length - 1];
+  let logStartOffset: Int64 = first ? normalizeBig(first.baseOffset) : 0;
+  const checkpointed = ctx.logStart.get(dir.name);
+  if (checkpointed !== undefined && checkpointed > logStartOffset) logStartOffset = checkpointed;
+  const logEndOffset: Int64 | null = maxLast !== null ? add1(maxLast) : last ? normalizeBig(last.baseOffset) : null;
+  const p: PartitionScan = { dir, segments, compaction, logStartOffset, logEndOffset };
+
+  checkOffsets(p, findings);
+  segments.forEach((seg, i) => {
+    const active = i === segments.length - 1;
+    const s = seg.scan;
+    if (!s) {
+      const orphan = seg.files.index ?? seg.files.timeindex ?? seg.files.txnindex;
+      if (orphan) findings.push('index-missing', 'info', orphan, -1, 'index file without its .log segment (a broker deletes such orphans on load)');
+      return;
+    }
+    // A broker rebuilds a missing index on load; real KRaft dirs ship segments without them.
+    if (seg.files.index) checkOffsetIndex(seg.files.index, s, active, findings);
+    else findings.push('index-missing', 'info', s.file, -1, 'no .index for this segment (the broker rebuilds it on load)');
+    if (seg.files.timeindex) checkTimeIndex(seg.files.timeindex, s, active, findings);
+    else findings.push('timeindex-missing', 'info', s.file, -1, 'no .timeindex for this segment (the broker rebuilds it on load)');
+  });
+  checkEpochs(p, findings);
+  checkProducers(p, findings);
+  // KRaft snapshots (`<offset>-<epoch>.checkpoint`) are batch files too: check their batches.
+  for (const cp of dir.checkpoints) scan(cp, findings, counters, options);
+  return p;
+}
+
+function add1(v: Int64): Int64 {
+  return typeof v === 'number' && v < Number.MAX_SAFE_INTEGER ? v + 1 : normalizeBig(BigInt(v) + 1n);
+}
+
+function normalizeBig(v: bigint): Int64 {
+  return v <= 9007199254740991n && v >= -9007199254740991n ? Number(v) : v;
+}
+
+/** A single file, checked as far as it can be on its own (an index needs its sibling .log). */
+function auditFile(path: string, findings: Findings, counters: Counters, options: AuditOptions): void {
+  if (statSync(path).isDirectory()) throw new AuditInputError(`${path}: not a log dir, partition dir or file`);
+  const name = basename(path);
+  const dir = dirname(path);
+  const ext = /\.([a-z]+)$/.exec(name)?.[1];
+  const sibling = (suffix: string) => join(dir, name.replace(/\.[a-z]+$/, suffix));
+  if (ext === 'log' || /^\d+-\d+\.checkpoint$/.test(name)) {
+    scan(path, findings, counters, options);
+    return;
+  }
+  if (ext === 'index' || ext === 'timeindex') {
+    const log = sibling('.log');
+    if (!existsSync(log)) throw new AuditInputError(`${path}: its segment ${log} is missing; an index is checked against its log`);
+    const s = scan(log, findings, counters, options);
+    if (baseOffsetFromName(log) === null) throw new AuditInputError(`${path}: not a segment file name`);
+    // Alone, a file can't tell whether its segment is the active one: accept a preallocated tail.
+    if (ext === 'index') checkOffsetIndex(path, s, true, findings);
+    else checkTimeIndex(path, s, true, findings);
+    return;
+  }
+  if (ext === 'snapshot' || ext === 'txnindex' || name === 'leader-epoch-checkpoint') {
+    // These are checked against the whole partition; audit the partition and keep this file's findings.
+    const part = readPartitionDir(dir, basename(dir));
+    if (!part) throw new AuditInputError(`${path}: checked against its partition, but ${dir} is not a partition dir`);
+    const all = new Findings();
+    auditPartition(part, logDirContext(dirname(dir)), all, counters, options);
+    for (const a of all.all) if (a.file === path) findings.add(a);
+    return;
+  }
+  if (name.endsWith('-offset-checkpoint')) {
+    readOffsetCheckpoint(path, findings);
+    return;
+  }
+  throw new AuditInputError(`${path}: the audit does not know this kind of file`);
+}
