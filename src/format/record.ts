@@ -399,6 +399,9 @@ export function decodeLegacyRecords(buf: Uint8Array, at: number, header: LegacyE
     return { records: [], error: decompressionError(e, header.position) };
   }
   const inner: LogRecord[] = [];
+  // Kafka's deep iterator does not require inner magics to match the wrapper's; a compressed
+  // inner message fails only when the iteration reaches it (earlier ones are delivered).
+  let firstCompressed = -1;
   let p = 0;
   while (data.length - p >= LOG_OVERHEAD) {
     const size = readInt32(data, p + 8);
@@ -409,12 +412,7 @@ export function decodeLegacyRecords(buf: Uint8Array, at: number, header: LegacyE
       return { records: [], decompressed: data, error: new FormatError('Kafka', 'java.io.EOFException: Failed to read `log message` from byte buffer', header.position) };
     }
     const h = decodeLegacyEntryHeader(data, p, p);
-    if (h.magic !== wrapperMagic) {
-      return { records: [], decompressed: data, error: invalid(`Compressed message magic ${h.magic} does not match wrapper magic ${wrapperMagic}`, header.position) };
-    }
-    if (h.compression !== 0) {
-      return { records: [], decompressed: data, error: invalid('Inner messages must not be compressed', header.position) };
-    }
+    if (h.compression !== 0 && firstCompressed < 0) firstCompressed = inner.length;
     let m;
     try {
       m = decodeLegacyMessage(data, p, data.length, p);
@@ -462,6 +460,9 @@ export function decodeLegacyRecords(buf: Uint8Array, at: number, header: LegacyE
       absoluteBase = addInt64(lastFromWrapper, -lastInner);
     }
     for (const r of inner) r.offset = addInt64(absoluteBase, r.offset);
+  }
+  if (firstCompressed >= 0) {
+    return { records: inner.slice(0, firstCompressed), decompressed: data, error: invalid('Inner messages must not be compressed', header.position) };
   }
   return { records: inner, decompressed: data };
 }
