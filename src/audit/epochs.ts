@@ -23,7 +23,8 @@ export function checkEpochs(p: PartitionScan, findings: Findings): void {
         findings.push('epoch-regression', 'error', scan.file, b.position + 12, `leader epoch ${b.leaderEpoch} after epoch ${prev.epoch}: epochs never decrease along a log`, { offset: b.firstOffset });
       }
       if (!firstOfEpoch.has(b.leaderEpoch)) firstOfEpoch.set(b.leaderEpoch, { offset: b.firstOffset, file: scan.file, position: b.position });
-      if (!prev || b.leaderEpoch > prev.epoch) prev = { epoch: b.leaderEpoch, file: scan.file };
+      // After a regression, follow the new epoch: one finding where the epoch went down, not one per batch after it.
+      prev = { epoch: b.leaderEpoch, file: scan.file };
     }
   }
   const path = p.dir.leaderEpochCheckpoint;

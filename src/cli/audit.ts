@@ -1,9 +1,31 @@
 import type { Command } from 'commander';
+import { auditPath } from '../audit/index.js';
+import { auditJson, auditText } from '../view/audit.js';
 
-// PLACEHOLDER: the 'audit' subcommand is being written; this file is replaced by its implementation.
+/** `kseg audit PATH`: exit 0 clean, 1 anomalies, 2 could not run. */
 export function registerAudit(program: Command): void {
-  program.command('audit').description('(not yet available)').action(() => {
-    process.stderr.write('kseg audit: not yet available\n');
-    process.exitCode = 2;
-  });
+  program
+    .command('audit')
+    .description('check a log dir, partition dir or file for corruption; exit 0 clean, 1 anomalies, 2 could not run')
+    .argument('<path>', 'log dir (log.dirs), partition dir (<topic>-<partition>) or a single file')
+    .option('--format <format>', 'human or json', 'human')
+    .option('--resync', 'step past unreadable bytes to the next plausible batch and report the skipped range, instead of stopping the segment')
+    .option('-v, --verbose', 'list the notes (explained findings) too, not only their counts')
+    .action((path: string, opts: { format: string; resync?: boolean; verbose?: boolean }) => {
+      if (opts.format !== 'human' && opts.format !== 'json') {
+        process.stderr.write(`kseg audit: --format must be human or json, not ${opts.format}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      let report;
+      try {
+        report = auditPath(path, { resync: opts.resync ?? false });
+      } catch (e) {
+        process.stderr.write(`kseg audit: ${e instanceof Error ? e.message : String(e)}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      process.stdout.write(opts.format === 'json' ? auditJson(report) : auditText(report, { verbose: opts.verbose ?? false }));
+      process.exitCode = report.anomalies.length === 0 ? 0 : 1;
+    });
 }
