@@ -238,6 +238,20 @@ describe('kseg cat options', () => {
     expect(recs.every((r) => r.batch.file === seg.log)).toBe(true);
   });
 
+  it('KRaft metadata log: control records decoded (LEADER_CHANGE …), data records listed', () => {
+    const r = cat(resolve(FIXTURES, 'kraft/gritlab'), { payload: 'none' });
+    expect(r.code).toBe(0);
+    const recs = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    for (const x of recs) expect(validateRecordDoc(x)).toBe(true);
+    const control = recs.filter((x) => x.control !== null);
+    expect(control.length).toBeGreaterThan(0);
+    for (const x of control) {
+      expect(x.control.error).toBeUndefined();
+      expect(x.control.typeName).not.toBe('UNKNOWN');
+    }
+    expect(recs.length).toBeGreaterThan(control.length);
+  });
+
   it('a missing path is a usage error (exit 2) naming it', () => {
     const r = cat(resolve(FIXTURES, 'nope'), {});
     expect(r.code).toBe(2);
