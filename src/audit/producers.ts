@@ -137,7 +137,12 @@ export function checkProducers(p: PartitionScan, findings: Findings): void {
   for (const [pid, s] of states) {
     if (!s.txnFirst) continue;
     const t = s.txnFirst;
-    const known = latest && latest.offset === end && latest.snapshot?.entries.some((e) => String(e.producerId) === pid && e.currentTxnFirstOffset === t.b.firstOffset);
+    // The snapshot at the log end knows the transaction is ongoing; if the log starts inside it
+    // (retention removed its beginning), the snapshot's first offset is earlier than ours.
+    const known =
+      latest &&
+      latest.offset === end &&
+      latest.snapshot?.entries.some((e) => String(e.producerId) === pid && (e.currentTxnFirstOffset === t.b.firstOffset || (s.txnGuessed && e.currentTxnFirstOffset >= 0 && e.currentTxnFirstOffset < t.b.firstOffset)));
     findings.push('transaction-open', known ? 'info' : 'warning', t.file, t.b.position, `transaction of producer ${pid} (epoch ${t.b.producerEpoch}) open since offset ${t.b.firstOffset} has no COMMIT or ABORT marker${known ? ' yet; the producer snapshot at the log end records it as ongoing' : ' (a hanging transaction holds back the last stable offset)'}`, { offset: t.b.firstOffset });
   }
   checkTxnIndexes(p, aborted, findings);
@@ -188,7 +193,8 @@ function compareSnapshot(p: PartitionScan, snap: LoadedSnapshot, findings: Findi
     if (e.lastSequence !== s.lastSequence) diffs.push(`lastSequence ${e.lastSequence} vs ${s.lastSequence}`);
     if (e.producerEpoch !== s.epoch) diffs.push(`epoch ${e.producerEpoch} vs ${s.epoch}`);
     const openFirst: Int64 = s.txnFirst ? s.txnFirst.b.firstOffset : -1;
-    if (e.currentTxnFirstOffset !== openFirst) diffs.push(`open transaction from ${e.currentTxnFirstOffset} vs ${openFirst === -1 ? 'none' : openFirst} in the log`);
+    const startedBeforeLog = s.txnGuessed && e.currentTxnFirstOffset >= 0 && e.currentTxnFirstOffset < openFirst;
+    if (e.currentTxnFirstOffset !== openFirst && !startedBeforeLog) diffs.push(`open transaction from ${e.currentTxnFirstOffset} vs ${openFirst === -1 ? 'none' : openFirst} in the log`);
     if (diffs.length > 0) {
       findings.push('producer-snapshot-mismatch', 'warning', snap.path, e.position, `producer ${pid} at offset ${at}: ${diffs.join(', ')}`, { offset: e.lastOffset });
     }
