@@ -264,3 +264,21 @@ describe.skipIf(!haveCorpus)('codec on the real corpus', () => {
     }
   });
 });
+
+describe.skipIf(!haveCorpus)('zstd on the real corpus: native libzstd (when loadable) and fzstd agree', async () => {
+  const { unzstdJs, zstdBackend } = await import('../src/codec/zstd.js');
+  it(`every real zstd payload decodes identically with ${zstdBackend} and with fzstd, and truncations are rejected`, () => {
+    let n = 0;
+    for (const dir of ['java-zstd-0', 'rd-zstd-0', 'idempotent-0', 'multi-0', 'multi-1', 'multi-2', 'multi-3']) {
+      if (!existsSync(path.join(LOGS, dir))) continue;
+      for (const e of compressed(dir).filter((x) => x.codec === 4)) {
+        const out = decompress(4, e.payload!);
+        expect(Buffer.compare(Buffer.from(out), Buffer.from(unzstdJs(e.payload!))), `${e.file}@${e.pos}`).toBe(0);
+        expect(countRecords(out), `${e.file}@${e.pos}`).toBe(e.recordCount);
+        for (const cut of [1, 4, e.payload!.length >> 1]) expect(() => decompress(4, e.payload!.subarray(0, e.payload!.length - cut))).toThrow(CodecError);
+        n++;
+      }
+    }
+    expect(n).toBeGreaterThan(150);
+  });
+});

@@ -243,3 +243,71 @@ describe('zstd', () => {
     expectCodecError(() => decompress(4, Buffer.concat([zstdRawFrame(text('a'), { fcs: false }), g])), 'zstd', /declares a content size|exceeds the maximum/);
   });
 });
+
+// The zstd decoder in use: native libzstd (optional zstd-napi) when it loads, else fzstd. Both
+// must agree; libzstd is what these cases run through `decompress` when it is installed.
+describe('zstd backends (native zstd-napi when installed, fzstd fallback)', async () => {
+  const { createRequire } = await import('node:module');
+  const { unzstdJs, zstdBackend } = await import('../src/codec/zstd.js');
+  const { nativeZstd } = await import('../src/codec/zstd-native.js');
+  type Zn = { compress(data: Uint8Array, params?: Record<string, unknown>): Buffer };
+  let zn: Zn | undefined;
+  try {
+    zn = createRequire(import.meta.url)('zstd-napi') as Zn;
+  } catch {
+    console.warn('[codec] zstd-napi is not loadable: only the fzstd fallback is tested');
+  }
+  const big = Buffer.concat(Array.from({ length: 6 }, () => sample)); // ~1.8 MB: past the 1 MiB scratch, many 128 KiB blocks
+
+  it('uses libzstd when zstd-napi is loadable (unless KSEG_ZSTD=js) and names the backend', () => {
+    expect(zstdBackend).toMatch(nativeZstd ? /^zstd-napi \(libzstd \d+\.\d+\.\d+\)$/ : /fzstd/);
+    if (zn && process.env.KSEG_ZSTD !== 'js') expect(nativeZstd).toBeDefined();
+  });
+  it('both paths agree on the synthetic raw-block frames', () => {
+    const small = sample.subarray(0, 3000);
+    const two = Buffer.concat([zstdRawFrame(small, { fcs: false }), zstdRawFrame(text('tail'))]);
+    expect(Buffer.from(unzstdJs(two)).equals(Buffer.from(decompress(4, two)))).toBe(true);
+  });
+  it.skipIf(!zn)('real compressed frames without a content size, with a checksum, small and multi-MiB', () => {
+    for (const input of [sample.subarray(0, 5000), sample, big]) {
+      for (const params of [{ contentSizeFlag: false }, { contentSizeFlag: false, checksumFlag: true }, { contentSizeFlag: true, compressionLevel: input === big ? 3 : 19 }]) {
+        const f = zn!.compress(input, params);
+        if (!params.contentSizeFlag) expect(f[4]! >> 6, 'FCS flag').toBe(0);
+        expect(Buffer.from(decompress(4, f)).equals(input)).toBe(true);
+        expect(Buffer.from(unzstdJs(f)).equals(input)).toBe(true);
+        for (const cut of [1, 3, 4, f.length >> 1]) expectCodecError(() => decompress(4, f.subarray(0, f.length - cut)), 'zstd');
+      }
+    }
+    const two = Buffer.concat([zn!.compress(big, { contentSizeFlag: false }), zn!.compress(sample, { contentSizeFlag: false })]);
+    expect(Buffer.from(decompress(4, two)).equals(Buffer.concat([big, sample]))).toBe(true);
+  });
+  it.skipIf(!zn)('a wrong content checksum: libzstd rejects it (as zstd-jni does), fzstd does not check', () => {
+    const f = zn!.compress(sample, { contentSizeFlag: false, checksumFlag: true });
+    f[f.length - 1]! ^= 0xff;
+    if (nativeZstd) expectCodecError(() => decompress(4, f), 'zstd', /corrupt frame/);
+    expect(Buffer.from(unzstdJs(f)).equals(sample)).toBe(true);
+  });
+  it.skipIf(!zn)('corrupt block contents throw CodecError and the decoder keeps working after', () => {
+    const f = zn!.compress(big, { contentSizeFlag: false });
+    let threw = 0;
+    for (const at of [20, 200, f.length >> 2, f.length >> 1]) {
+      const c = Buffer.from(f);
+      c[at]! ^= 0xff;
+      try {
+        const out = decompress(4, c);
+        expect(Buffer.from(out).equals(big)).toBe(false);
+      } catch (e) {
+        expect(e).toBeInstanceOf(CodecError);
+        threw++;
+      }
+    }
+    expect(threw).toBeGreaterThan(0);
+    expect(Buffer.from(decompress(4, f)).equals(big)).toBe(true);
+  });
+  it('a declared content size that disagrees is named as such on either path', () => {
+    const f = zstdRawFrame(sample.subarray(0, 3000));
+    f.writeUInt32LE(3010, 5);
+    expectCodecError(() => decompress(4, f), 'zstd', /declares a content size/);
+    expectCodecError(() => unzstdJs(f), 'zstd', /declares a content size/);
+  });
+});
