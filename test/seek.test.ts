@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -136,6 +136,31 @@ describe.skipIf(!HAVE_SHARED)('seeks agree with a full scan (corpus)', () => {
     expect(at.segment).toBe(active);
     expect(at.position).toBeGreaterThan(0);
     checkSeeks(live, 3, 10);
+  });
+});
+
+describe('a damaged offset index', () => {
+  it('is reported with file and byte, and the seek still lands right (segment read from its start)', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'kseg-seekbad-'));
+    try {
+      const dst = join(tmp, 'plain-0');
+      cpSync(resolve(FIXTURES, 'kafka-logs/plain-0'), dst, { recursive: true });
+      const p = readPartitionDir(dst)!;
+      const seg = p.segments[1]!;
+      const idx = readFileSync(seg.index!);
+      idx.writeInt32BE(idx.readInt32BE(4 * 8 + 4) + 3, 4 * 8 + 4); // slot 4 now points inside a batch
+      writeFileSync(seg.index!, idx);
+      const target = Number(seg.baseOffset) + idx.readInt32BE(4 * 8) + 1;
+      const issues: ReadIssue[] = [];
+      const got = firstN(p, { fromOffset: target, onIssue: (i) => void issues.push(i) }, 2).map((r) => r.offset);
+      expect(got).toEqual([target, target + 1]);
+      expect(issues).toHaveLength(1);
+      expect(issues[0]!.file).toBe(seg.index);
+      expect(issues[0]!.position).toBe(32);
+      expect(issues[0]!.message).toMatch(/offset index slot 4 points at byte \d+, which is not a batch/);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });
 

@@ -229,7 +229,7 @@ function plausibleEntryAt(seg: SegmentFiles, position: number, opts: SeekOptions
   try {
     const w = f.window(position, RECORD_BATCH_OVERHEAD);
     const frame = frameAt(w.buf, w.at, w.at + (f.size - position));
-    return frame.kind === 'entry' && frame.offset >= baseOf(seg);
+    return frame.kind === 'entry' && frame.magic >= 0 && frame.magic <= 2 && frame.offset >= baseOf(seg);
   } finally {
     if (opts.stats) opts.stats.bytesRead += f.bytesRead;
     f.close();
