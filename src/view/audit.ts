@@ -47,8 +47,12 @@ export function auditText(r: AuditReport, options: { verbose?: boolean } = {}): 
   out.push(`kseg audit ${r.path} (${r.target}${r.resync ? ', --resync' : ''})`);
   out.push(`  ${s.partitions} partition(s), ${s.segments} segment file(s), ${s.batches} batches, ${s.records} records, ${s.bytes} bytes read`);
   const group = (list: Anomaly[]) => {
+    // Files in the order they were first reported; findings within a file in discovery order.
+    const rank = new Map<string, number>();
+    for (const a of list) if (!rank.has(a.file)) rank.set(a.file, rank.size);
+    const sorted = list.map((a, i) => ({ a, i })).sort((x, y) => rank.get(x.a.file)! - rank.get(y.a.file)! || x.i - y.i);
     let file = '';
-    for (const a of list) {
+    for (const { a } of sorted) {
       if (a.file !== file) {
         file = a.file;
         out.push('', file);
