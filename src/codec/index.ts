@@ -1,7 +1,7 @@
 // The codec layer: decompression and checksums behind one small interface.
 // Implementations live beside this file; everything above src/codec imports only from here.
 // Each codec is one module with one function, so an implementation can be swapped in isolation:
-//   gzip.ts (node:zlib), snappy.ts (snappy, xerial + raw), lz4.ts (frame walker + lz4-napi),
+//   gzip.ts (node:zlib), snappy.ts (snappy, xerial + raw), lz4.ts (frame walker + lz4-block.ts),
 //   zstd.ts (frame walker + fzstd), crc.ts (@node-rs/crc32).
 import { gunzip } from './gzip.js';
 import { unlz4 } from './lz4.js';

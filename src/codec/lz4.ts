@@ -2,16 +2,17 @@
 //
 // A small frame walker here does what Kafka's KafkaLZ4BlockInputStream checks (magic, version,
 // reserved bits, block size id, header checksum, block size <= max) and finds the frame's exact
-// end; the blocks are then decoded by `lz4-napi` (napi-rs around the Rust `lz4_flex` frame
-// decoder, which also verifies block and content checksums when the flags ask for them).
-// The walk is needed for safety too: lz4_flex treats EOF at a block boundary as a clean end,
-// so a frame cut before its end mark would otherwise decode to a silently short output.
+// end; the blocks are then decoded by the bounds-checked block decoder in lz4-block.ts into
+// V8-owned memory, with block and content checksums verified when the flags ask for them.
+// (lz4-napi decoded as fast on Kafka's 64 KiB blocks but returned native buffers that linger until
+// a GC external memory rarely triggers: 229 MB peak RSS in a deep dump of a 64 MB segment, over
+// the 200 MB budget; the JS decoder keeps it at the level of the other codecs.)
 //
 // KAFKA-3160: brokers/clients before 0.10 computed the header checksum (HC) over the magic bytes
 // as well as the descriptor, so magic-v0 messages carry a wrong HC, and Kafka skips the HC check
 // for magic 0. We do the same: with opts.magic === 0 a wrong HC is patched (on a copy) before
 // decoding. For magic >= 1 and v2 batches a wrong HC is an error.
-import { decompressFrameSync } from 'lz4-napi';
+import { decodeLz4Block } from './lz4-block.js';
 import { CodecError, messageOf } from './errors.js';
 import { xxh32 } from './xxhash.js';
 
@@ -94,14 +95,56 @@ export function unlz4(data: Uint8Array, magic?: number): Uint8Array {
     frame = Buffer.from(frame); // copy: the caller's bytes (often a file mmap/read buffer) stay untouched
     frame[info.hcOffset] = info.computedHc;
   }
-  let out: Buffer;
-  try {
-    out = decompressFrameSync(frame);
-  } catch (e) {
-    throw fail(`corrupt frame: ${messageOf(e)}`, e);
-  }
+  const out = decodeFrameBlocks(frame, info);
   if (info.contentSize !== undefined && out.length !== info.contentSize) {
     throw fail(`decoded ${out.length} bytes but the frame declares a content size of ${info.contentSize}`);
   }
   return out;
 }
+
+/** Decodes the blocks of a walked frame, verifying block and content checksums if present. */
+function decodeFrameBlocks(frame: Uint8Array, info: Lz4FrameInfo): Buffer {
+  const dv = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  // Upper bound of the output: each compressed block decodes to at most maxBlockSize bytes.
+  let capacity = 0;
+  for (let p = info.hcOffset + 1; ; ) {
+    const word = dv.getUint32(p, true);
+    if (word === 0) break;
+    const size = word & 0x7fffffff;
+    capacity += word & 0x80000000 ? size : info.maxBlockSize;
+    p += 4 + size + (info.blockChecksums ? 4 : 0);
+  }
+  // Decode into a reused scratch buffer and copy out the exact result: the bound is 64 KiB per
+  // block while Kafka's batches often decode to a few hundred bytes.
+  if (scratch.length < capacity) scratch = Buffer.allocUnsafe(Math.max(capacity, scratch.length * 2));
+  const out = scratch;
+  let o = 0;
+  for (let p = info.hcOffset + 1; ; ) {
+    const word = dv.getUint32(p, true);
+    p += 4;
+    if (word === 0) break;
+    const size = word & 0x7fffffff;
+    if (info.blockChecksums) {
+      const stored = dv.getUint32(p + size, true);
+      if (xxh32(frame, p, p + size) !== stored) throw fail(`corrupt frame: block checksum mismatch at offset ${p - 4}`);
+    }
+    if (word & 0x80000000) {
+      out.set(frame.subarray(p, p + size), o);
+      o += size;
+    } else {
+      try {
+        o = decodeLz4Block(frame, p, p + size, out, o, Math.min(capacity, o + info.maxBlockSize));
+      } catch (e) {
+        throw fail(`corrupt frame: block at offset ${p - 4}: ${messageOf(e)}`, e);
+      }
+    }
+    p += size + (info.blockChecksums ? 4 : 0);
+  }
+  if (info.contentChecksum) {
+    const stored = dv.getUint32(info.frameEnd - 4, true);
+    if (xxh32(out, 0, o) !== stored) throw fail('corrupt frame: content checksum mismatch');
+  }
+  return Buffer.from(out.subarray(0, o));
+}
+
+let scratch = Buffer.allocUnsafe(1 << 16);

@@ -25,7 +25,10 @@ export function isXerialSnappy(data: Uint8Array): boolean {
 
 function rawBlock(data: Uint8Array, where: string): Buffer {
   try {
-    return uncompressSync(data, { asBuffer: true }) as Buffer;
+    // copyOutputData: the result is copied into a V8-owned buffer and the native one freed at once;
+    // without it, native buffers wait for a GC that external memory hardly triggers (measured:
+    // 235 MB peak RSS in a deep dump of a 64 MB segment).
+    return uncompressSync(data, { asBuffer: true, copyOutputData: true }) as Buffer;
   } catch (e) {
     throw new CodecError('snappy', `corrupt or truncated ${where}: ${messageOf(e)}`, { cause: e });
   }
