@@ -8,7 +8,7 @@ import { addInt64, readInt64 } from '../src/format/int64.js';
 import { decodeProducerSnapshot } from '../src/format/producer-snapshot.js';
 import { decodeBatchRecords, decodeLegacyRecords } from '../src/format/record.js';
 import { parseLeaderEpochCheckpoint, parseOffsetCheckpoint, parseProperties } from '../src/format/text-files.js';
-import { javaDecodeUtf8 } from '../src/format/utf8.js';
+import { javaDecodeUtf8, javaUtf8Bytes } from '../src/format/utf8.js';
 import { readVarint, readVarlong } from '../src/format/varint.js';
 import { readBatches } from '../src/io/batches.js';
 import { readLogDir } from '../src/io/logdir.js';
@@ -255,5 +255,15 @@ describe("Java's UTF-8 decoding", () => {
       [[0xc0, 0x80], '\ufffd\ufffd'],
     ];
     for (const [bytes, text] of cases) expect(javaDecodeUtf8(Uint8Array.from(bytes))).toBe(text);
+  });
+  it('the direct byte path (used by the dump) equals decoding then encoding, on 20k random byte strings', () => {
+    let seed = 7;
+    const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff) / 0x7fffffff;
+    for (let t = 0; t < 20000; t++) {
+      const b = new Uint8Array(1 + Math.floor(rnd() * 12));
+      // Bias towards lead and continuation bytes so malformed runs of every kind occur.
+      for (let i = 0; i < b.length; i++) b[i] = rnd() < 0.3 ? Math.floor(rnd() * 128) : 0x80 + Math.floor(rnd() * 128);
+      expect(Buffer.from(javaUtf8Bytes(b)).equals(Buffer.from(javaDecodeUtf8(b), 'utf8'))).toBe(true);
+    }
   });
 });

@@ -13,7 +13,15 @@ export type DecodedText = string | Uint8Array;
 export type Decoder = (bytes: Uint8Array) => DecodedText;
 
 // Valid UTF-8 is copied to the output as is (what Java's decode + re-encode would produce).
-const stringDecoder: Decoder = (bytes) => (isUtf8(bytes) ? bytes : javaUtf8Bytes(bytes));
+const stringDecoder: Decoder = (bytes) => (isAscii(bytes) || isUtf8(bytes) ? bytes : javaUtf8Bytes(bytes));
+
+/** A JS scan settles short ASCII values without the cost of a native call. */
+function isAscii(bytes: Uint8Array): boolean {
+  const n = bytes.length;
+  if (n > 64) return false;
+  for (let i = 0; i < n; i++) if (bytes[i]! >= 0x80) return false;
+  return true;
+}
 
 let identity = 0x1b6d3586;
 

@@ -6,6 +6,8 @@ import { writeSync } from 'node:fs';
  * intermediate strings. `target` receives each full chunk and must consume or copy it before
  * returning.
  */
+const DIGITS = new Uint8Array(24);
+
 export class ByteSink {
   private buf: Buffer;
   private len = 0;
@@ -66,16 +68,28 @@ export class ByteSink {
       buf[this.len++] = 45;
       n = -n;
     }
-    let digits = 1;
-    for (let t = n; t >= 10; t = Math.floor(t / 10)) digits++;
-    let pos = this.len + digits;
-    while (n >= 10) {
+    if (n < 10) {
+      buf[this.len++] = 48 + n;
+      return;
+    }
+    // Digits are produced last-first into a scratch array, then copied in order: one division
+    // pass (integer division while the value fits 31 bits).
+    const d = DIGITS;
+    let k = 0;
+    while (n > 0x7fffffff) {
       const q = Math.floor(n / 10);
-      buf[--pos] = 48 + (n - q * 10);
+      d[k++] = 48 + (n - q * 10);
       n = q;
     }
-    buf[--pos] = 48 + n;
-    this.len += digits;
+    while (n >= 10) {
+      const q = (n / 10) | 0;
+      d[k++] = 48 + (n - q * 10);
+      n = q;
+    }
+    d[k++] = 48 + n;
+    let len = this.len;
+    while (k > 0) buf[len++] = d[--k]!;
+    this.len = len;
   }
 
   bool(b: boolean): void {

@@ -131,9 +131,91 @@ function malformed4(src: Uint8Array, sp: number): number {
 }
 
 /**
- * The UTF-8 bytes Java would print for `src` (decode with replacement, then encode): malformed
- * runs become EF BF BD. A fresh buffer (callers may hold a key and a value at once).
+ * The UTF-8 bytes Java would print for `src` (decode with replacement, then encode): valid
+ * sequences are copied, each malformed run (as the JDK delimits it) becomes EF BF BD. Produced
+ * directly, without building a string. A fresh buffer (callers may hold a key and a value at once).
  */
 export function javaUtf8Bytes(src: Uint8Array): Uint8Array {
-  return Buffer.from(javaDecodeUtf8(src), 'utf8');
+  const out = new Uint8Array(src.length * 3);
+  let o = 0;
+  const repl = () => {
+    out[o++] = 0xef;
+    out[o++] = 0xbf;
+    out[o++] = 0xbd;
+  };
+  const sl = src.length;
+  let sp = 0;
+  while (sp < sl) {
+    const b1 = src[sp++]!;
+    if (b1 < 0x80) {
+      out[o++] = b1;
+    } else if (b1 >> 5 === 0b110 && (b1 & 0x1e) !== 0) {
+      if (sp < sl) {
+        const b2 = src[sp]!;
+        if (!cont(b2)) {
+          repl();
+        } else {
+          out[o++] = b1;
+          out[o++] = b2;
+          sp++;
+        }
+        continue;
+      }
+      repl();
+      break;
+    } else if (b1 >> 4 === 0b1110) {
+      if (sp + 1 < sl) {
+        const b2 = src[sp]!;
+        const b3 = src[sp + 1]!;
+        if ((b1 === 0xe0 && (b2 & 0xe0) === 0x80) || !cont(b2) || !cont(b3)) {
+          repl();
+          sp = sp - 1 + malformed3(src, sp - 1);
+        } else {
+          if (b1 === 0xed && b2 >= 0xa0) repl(); // an encoded surrogate
+          else {
+            out[o++] = b1;
+            out[o++] = b2;
+            out[o++] = b3;
+          }
+          sp += 2;
+        }
+        continue;
+      }
+      if (sp < sl && ((b1 === 0xe0 && (src[sp]! & 0xe0) === 0x80) || !cont(src[sp]!))) {
+        repl();
+        continue;
+      }
+      repl();
+      break;
+    } else if (b1 >> 3 === 0b11110) {
+      if (sp + 2 < sl) {
+        const b2 = src[sp]!;
+        const b3 = src[sp + 1]!;
+        const b4 = src[sp + 2]!;
+        const uc = ((b1 & 0x07) << 18) | ((b2 & 0x3f) << 12) | ((b3 & 0x3f) << 6) | (b4 & 0x3f);
+        if (!cont(b2) || !cont(b3) || !cont(b4) || uc < 0x10000 || uc > 0x10ffff) {
+          repl();
+          sp = sp - 1 + malformed4(src, sp - 1);
+        } else {
+          out[o++] = b1;
+          out[o++] = b2;
+          out[o++] = b3;
+          out[o++] = b4;
+          sp += 3;
+        }
+        continue;
+      }
+      if (b1 > 0xf4 || (sp < sl && malformed4_2(b1, src[sp]!))) {
+        repl();
+        continue;
+      }
+      sp++;
+      repl();
+      if (sp < sl && !cont(src[sp]!)) continue;
+      break;
+    } else {
+      repl();
+    }
+  }
+  return out.subarray(0, o);
 }
