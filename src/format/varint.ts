@@ -13,20 +13,9 @@ export interface VarintResult {
 
 /** Zigzag varint (int32), as `ByteUtils.readVarint`. Reads at most 5 bytes. */
 export function readVarint(buf: Uint8Array, pos: number, end: number = buf.length): VarintResult {
-  let value = 0;
-  let shift = 0;
-  let i = pos;
-  for (;;) {
-    if (i >= end) throw new FormatError('BufferUnderflow', 'varint runs past the end of the buffer', i);
-    const b = buf[i++]!;
-    value |= (b & 0x7f) << shift;
-    if ((b & 0x80) === 0) break;
-    shift += 7;
-    if (shift > 28) {
-      throw new FormatError('IllegalArgument', `Varint is too long, the most significant bit in the 5th byte is set, converted value: ${((value >>> 1) ^ -(value & 1)).toString(16)}`, pos);
-    }
-  }
-  return { value: (value >>> 1) ^ -(value & 1), next: i };
+  const r = readUnsignedVarint(buf, pos, end);
+  r.value = (r.value >>> 1) ^ -(r.value & 1);
+  return r;
 }
 
 /** Zigzag varlong (int64), as `ByteUtils.readVarlong`. Reads at most 10 bytes. */
@@ -61,7 +50,7 @@ export function readVarlong(buf: Uint8Array, pos: number, end: number = buf.leng
   return { value: normalize(BigInt.asIntN(64, decoded)), next: i };
 }
 
-/** Unsigned varint (int32 range), as `ByteUtils.readUnsignedVarint`. */
+/** Unsigned varint (int32 range), as `ByteUtils.readUnsignedVarint`. Reads at most 5 bytes. */
 export function readUnsignedVarint(buf: Uint8Array, pos: number, end: number = buf.length): VarintResult {
   let value = 0;
   let shift = 0;
@@ -72,7 +61,9 @@ export function readUnsignedVarint(buf: Uint8Array, pos: number, end: number = b
     value |= (b & 0x7f) << shift;
     if ((b & 0x80) === 0) break;
     shift += 7;
-    if (shift > 28) throw new FormatError('IllegalArgument', 'Varint is too long', pos);
+    if (shift > 28) {
+      throw new FormatError('IllegalArgument', `Varint is too long, the most significant bit in the 5th byte is set, converted value: ${(value >>> 0).toString(16)}`, pos);
+    }
   }
   return { value: value >>> 0, next: i };
 }
