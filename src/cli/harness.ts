@@ -1,9 +1,144 @@
-import type { Command } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { allowRemote } from '../harness/client.js';
+import { readConsumeLog } from '../harness/consume-log.js';
+import { readManifest } from '../harness/manifest.js';
+import { verifyRun, type VerifyReport } from '../harness/verify.js';
+import { PROFILES, type ProfileName, buildWorkload } from '../harness/workload.js';
+import { verifyReportJson, verifyReportText } from '../view/harness.js';
 
-// PLACEHOLDER: the 'harness' subcommand is being written; this file is replaced by its implementation.
-export function registerHarness(program: Command): void {
-  program.command('harness').description('(not yet available)').action(() => {
-    process.stderr.write('kseg harness: not yet available\n');
-    process.exitCode = 2;
+function int(name: string) {
+  return (v: string) => {
+    if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
+    return Number(v);
+  };
+}
+
+const list = (v: string) => v.split(',').map((x) => x.trim()).filter((x) => x !== '');
+const log = (s: string) => process.stderr.write(`kseg harness: ${s}\n`);
+
+interface VerifyFlags {
+  manifest: string;
+  logDirs: string[];
+  format: 'text' | 'json';
+  consumeLog?: string;
+  compacted?: string[];
+  output?: string;
+  max: number;
+}
+
+function runVerify(flags: VerifyFlags): VerifyReport {
+  const report = verifyRun(readManifest(flags.manifest), flags.logDirs, {
+    manifestPath: flags.manifest,
+    ...(flags.consumeLog ? { consumeLog: readConsumeLog(flags.consumeLog) } : {}),
+    ...(flags.compacted ? { compactedTopics: new Set(flags.compacted) } : {}),
   });
+  const text = flags.format === 'json' ? verifyReportJson(report) : verifyReportText(report, { maxPerClass: flags.max });
+  if (flags.output) writeFileSync(flags.output, text);
+  else process.stdout.write(text);
+  if (!report.ok) process.exitCode = 1;
+  return report;
+}
+
+function verifyOptions(c: Command): Command {
+  return c
+    .requiredOption('--log-dirs <dirs>', 'log dir(s), comma separated: several are replicas compared byte for byte', list)
+    .addOption(new Option('--format <format>', 'report format').choices(['text', 'json']).default('text'))
+    .option('--consume-log <file>', 'the log of `kseg harness consume`: also check delivery and committed offsets')
+    .option('--compacted <topics>', 'treat these topics as compacted even without a cleaner checkpoint', list)
+    .option('--output <file>', 'write the report to a file instead of stdout')
+    .option('--max <n>', 'findings shown per class in the text report', int('--max'), 20);
+}
+
+function profile(v: string): ProfileName {
+  if (!(PROFILES as readonly string[]).includes(v)) throw new InvalidArgumentError(`one of ${PROFILES.join(', ')}`);
+  return v as ProfileName;
+}
+
+function produceOptions(c: Command): Command {
+  return c
+    .requiredOption('--bootstrap <host:port>', 'broker(s) to produce to (localhost only)')
+    .requiredOption('--profile <name>', `workload: ${PROFILES.join(', ')}`, profile)
+    .requiredOption('--manifest <file>', 'where to write the manifest (one line per record, as acked)')
+    .option('--seed <n>', 'workload seed', int('--seed'), 1)
+    .option('--records <n>', 'records per producer (default: per profile)', int('--records'))
+    .option('--run <id>', 'run id in every record id (default r<seed>)')
+    .option('--topic-prefix <prefix>', 'prefix of the workload topics', 'kseg-')
+    .option('--replication-factor <n>', 'replication factor of created topics', int('--replication-factor'), 1)
+    .option('--no-create-topics', 'do not create the topics')
+    .option('--timeout <ms>', 'request timeout', int('--timeout'), 30_000);
+}
+
+async function runProduce(o: Record<string, unknown>) {
+  const { produceWorkload } = await import('../harness/produce.js');
+  const w = buildWorkload(o['profile'] as ProfileName, {
+    seed: o['seed'] as number,
+    ...(o['records'] !== undefined ? { records: o['records'] as number } : {}),
+    ...(o['run'] ? { run: o['run'] as string } : {}),
+    topicPrefix: o['topicPrefix'] as string,
+    baseTimestamp: Date.now(),
+  });
+  const s = await produceWorkload(w, {
+    bootstrap: allowRemote(o['bootstrap'] as string),
+    manifestPath: o['manifest'] as string,
+    createTopics: o['createTopics'] as boolean,
+    replicationFactor: o['replicationFactor'] as number,
+    timeoutMs: o['timeout'] as number,
+    log,
+  });
+  log(`produced ${s.records} records (${w.profile}, seed ${w.seed}, run ${w.run}): ${s.acked} acked, ${s.errors} errors → ${o['manifest']}`);
+  return s;
+}
+
+/** `kseg harness produce|verify|run|consume`. */
+export function registerHarness(program: Command): void {
+  const h = program.command('harness').description('produce a deterministic workload through a real client, then verify every record against the files');
+
+  produceOptions(h.command('produce').description('produce a workload and write the manifest as acks arrive')).action(async (o) => {
+    const s = await runProduce(o);
+    if (s.errors > 0) process.exitCode = 1;
+  });
+
+  verifyOptions(
+    h
+      .command('verify')
+      .description('classify every manifest record against the log dir(s): intact, lost, duplicate, misplaced, corrupted, reordered, …')
+      .requiredOption('--manifest <file>', 'manifest (JSON lines)'),
+  ).action((o: VerifyFlags) => {
+    runVerify(o);
+  });
+
+  verifyOptions(produceOptions(h.command('run').description('produce, wait until every acked offset is readable in the files, then verify')))
+    .option('--flush-timeout <ms>', 'how long to wait for the files', int('--flush-timeout'), 60_000)
+    .action(async (o) => {
+      const s = await runProduce(o);
+      const { waitForFlush } = await import('../harness/flush.js');
+      const pending = await waitForFlush(o.logDirs, s.partitions, { timeoutMs: o.flushTimeout });
+      if (pending.length > 0) log(`flush wait timed out; not yet readable: ${pending.map((p) => `${p.topic}-${p.partition}@${p.maxOffset}`).join(', ')}`);
+      runVerify(o);
+    });
+
+  h.command('consume')
+    .description('read the run back through a consumer group, committing as it goes; log what was delivered and committed')
+    .requiredOption('--bootstrap <host:port>', 'broker(s) (localhost only)')
+    .requiredOption('--group <id>', 'consumer group id')
+    .requiredOption('--manifest <file>', "the run's manifest (its topics are consumed)")
+    .requiredOption('--consume-log <file>', 'where to write the consume log (for verify --consume-log)')
+    .addOption(new Option('--isolation <level>', 'isolation level').choices(['read_committed', 'read_uncommitted']).default('read_committed'))
+    .option('--idle <ms>', 'stop after this long without a record', int('--idle'), 5000)
+    .option('--timeout <ms>', 'stop after this long in all', int('--timeout'), 120_000)
+    .action(async (o) => {
+      const { consumeRun } = await import('../harness/consume.js');
+      const topics = [...new Set(readManifest(o.manifest).map((r) => r.topic))];
+      await consumeRun({
+        bootstrap: allowRemote(o.bootstrap),
+        group: o.group,
+        topics,
+        logPath: o.consumeLog,
+        isolation: o.isolation,
+        idleMs: o.idle,
+        timeoutMs: o.timeout,
+        log,
+      });
+    });
 }
