@@ -285,9 +285,14 @@ function verifyPartition(rows: RowState[], p: DiskPartition, compacted: boolean)
       foreign++;
       continue;
     }
-    // The nearest preceding owner (by offset) is the original this copy repeats.
-    const i = owners.reduce((best, j) => (matched[j]!.offset <= rec.offset && (best < 0 || matched[j]!.offset > matched[best]!.offset) ? j : best), -1);
-    const owner = i >= 0 ? i : owners[0]!;
+    // The original this copy repeats: same timestamp (a resend keeps it) and producer sequence if
+    // any owner has them, then the nearest preceding by offset.
+    let cands = owners.filter((j) => matched[j]!.timestamp === rec.timestamp);
+    if (cands.length === 0) cands = owners;
+    const seqMatch = cands.filter((j) => sameBatchProducer(p, matched[j]!, rec));
+    if (seqMatch.length > 0) cands = seqMatch;
+    const i = cands.reduce((best, j) => (matched[j]!.offset <= rec.offset && (best < 0 || matched[j]!.offset > matched[best]!.offset) ? j : best), -1);
+    const owner = i >= 0 ? i : cands[0]!;
     const orig = matched[owner]!;
     const v = verdicts[owner];
     if (v && v.class !== 'unacked-present') continue;
