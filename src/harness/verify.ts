@@ -450,10 +450,10 @@ export function verifyRun(rows: ManifestRow[], logDirs: string[], options: Verif
     partitions.push(summary);
     if (parts.length === 0) {
       for (const s of states) {
-        finals[s.index] = 'lost';
-        findingsByIndex[s.index] = finding(s, 'lost', null, `partition ${topic}-${partition} is in none of the log dirs`);
+        const failed = s.row.offset === null && s.row.error;
+        finals[s.index] = failed ? 'unacked-absent' : 'lost';
+        findingsByIndex[s.index] = finding(s, finals[s.index]!, null, `${failed ? `send failed (${s.row.error}); ` : ''}partition ${topic}-${partition} is in none of the log dirs`);
       }
-      summary.byClass.lost = states.length;
       continue;
     }
     const compacted = options.compactedTopics?.has(topic) ?? false;
