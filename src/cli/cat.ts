@@ -1,3 +1,4 @@
+import { stdoutWriter } from './stdout.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { COMPRESSION_NAMES } from '../codec/index.js';
 import type { Int64 } from '../format/int64.js';
@@ -189,12 +190,13 @@ export function registerCat(program: Command, io?: CatIo): void {
       const opts = { ...raw } as unknown as CatOptions;
       if (opts.maxPayload === undefined && opts.format === 'text') opts.maxPayload = DEFAULT_TEXT_MAX_PAYLOAD;
       // `kseg cat ... | head`: a closed pipe ends the command quietly.
-      if (!io) process.stdout.on('error', (e: NodeJS.ErrnoException) => (e.code === 'EPIPE' ? process.exit(0) : undefined));
+      const stdout = io ? null : stdoutWriter();
       const target: CatIo = io ?? {
-        out: (s) => process.stdout.write(s),
+        out: stdout!.write,
         err: (s) => process.stderr.write(s),
         color: colorWanted(process.stdout),
       };
       process.exitCode = runCat(path, opts, target);
+      stdout?.flush();
     });
 }

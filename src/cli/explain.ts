@@ -1,3 +1,4 @@
+import { stdoutWriter } from './stdout.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { lastOffsetOf } from '../format/batch.js';
 import type { Int64 } from '../format/int64.js';
@@ -91,8 +92,9 @@ export function registerExplain(program: Command, io?: CatIo): void {
     .option('--count <n>', 'explain N consecutive batches', parseCount, 1)
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action((file: string, raw: Record<string, unknown>) => {
-      if (!io) process.stdout.on('error', (e: NodeJS.ErrnoException) => (e.code === 'EPIPE' ? process.exit(0) : undefined));
-      const target: CatIo = io ?? { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s), color: colorWanted(process.stdout) };
+      const stdout = io ? null : stdoutWriter();
+      const target: CatIo = io ?? { out: stdout!.write, err: (s) => process.stderr.write(s), color: colorWanted(process.stdout) };
       process.exitCode = runExplain(file, raw as unknown as ExplainOptions, target);
+      stdout?.flush();
     });
 }

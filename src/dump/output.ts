@@ -117,8 +117,11 @@ export class ByteSink {
   }
 }
 
-/** Writes a chunk to a file descriptor, retrying on EAGAIN (non-blocking pipes). */
-export function fdWriter(fd: number): (chunk: Uint8Array) => void {
+/**
+ * Writes a chunk to a file descriptor, retrying on EAGAIN (non-blocking pipes). A closed pipe
+ * (EPIPE) drops the output, or calls `onClosed` if given.
+ */
+export function fdWriter(fd: number, onClosed?: () => void): (chunk: Uint8Array) => void {
   return (chunk) => {
     let off = 0;
     while (off < chunk.length) {
@@ -127,7 +130,10 @@ export function fdWriter(fd: number): (chunk: Uint8Array) => void {
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         if (code === 'EAGAIN') continue;
-        if (code === 'EPIPE') return;
+        if (code === 'EPIPE') {
+          onClosed?.();
+          return;
+        }
         throw e;
       }
     }
