@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -259,6 +259,41 @@ describe('seeks read little of a large partition', () => {
       expect(got).toEqual([o, o + 1, o + 2].filter((x) => x <= lastOffset));
       expect(stats.bytesRead).toBeLessThan(1 << 20);
     }
+  });
+
+  it('--from-offset at the last offset of a 1 GiB partition reads < 1 MB', () => {
+    // The partition: 43 segments of 24+ MiB, 1 GiB+ in all. The last one is the real segment built
+    // above (renamed to its base offset); the 42 before it are sparse files of the same size whose
+    // bytes a seek must never touch: the segment is chosen from file names, then the offset index.
+    const pdir = join(dir, 'huge-0');
+    mkdirSync(pdir);
+    const earlier = 42;
+    const baseOfLast = earlier * 1_000_000;
+    for (let i = 0; i < earlier; i++) {
+      const name = String(i * 1_000_000).padStart(20, '0');
+      writeFileSync(join(pdir, `${name}.log`), '');
+      truncateSync(join(pdir, `${name}.log`), logSize);
+      writeFileSync(join(pdir, `${name}.index`), '');
+    }
+    // The last segment: the built one with base offsets shifted (batches, index and time index).
+    const lastName = String(baseOfLast).padStart(20, '0');
+    const log = readFileSync(part.segments[0]!.log!);
+    for (let at = 0; at < log.length; ) {
+      const size = 12 + log.readInt32BE(at + 8);
+      log.writeBigInt64BE(log.readBigInt64BE(at) + BigInt(baseOfLast), at);
+      log.writeUInt32BE(crc32c(log.subarray(at + V2_CRC_START, at + size)), at + field('crc'));
+      at += size;
+    }
+    writeFileSync(join(pdir, `${lastName}.log`), log);
+    copyFileSync(part.segments[0]!.index!, join(pdir, `${lastName}.index`));
+    copyFileSync(part.segments[0]!.timeindex!, join(pdir, `${lastName}.timeindex`));
+    const huge = readPartitionDir(pdir)!;
+    const total = huge.segments.reduce((n, s) => n + s.logSize, 0);
+    expect(total).toBeGreaterThan(1 << 30);
+    const stats = newReadStats();
+    const got = [...readPartitionRecords(huge, { fromOffset: baseOfLast + lastOffset, stats })];
+    expect(got.map((r) => r.record.offset)).toEqual([baseOfLast + lastOffset]);
+    expect(stats.bytesRead).toBeLessThan(1 << 20);
   });
 
   it('--from-time at the last timestamp reads < 1 MB', () => {
