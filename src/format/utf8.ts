@@ -28,88 +28,14 @@ function utf8Slow(bytes: Uint8Array): string {
   return isUtf8(bytes) ? decoder.decode(bytes) : javaDecodeUtf8(bytes);
 }
 
-const REPL = 0xfffd;
 const cont = (b: number) => (b & 0xc0) === 0x80;
 
-/** The JDK's UTF-8 decoding with replacement (String.decodeUTF8_UTF16), for any input. */
-let scratch = new Uint16Array(1024);
-const utf16 = new TextDecoder('utf-16le');
-
+/**
+ * The JDK's UTF-8 decoding with replacement (String.decodeUTF8_UTF16), for any input: Java's
+ * replacement bytes (valid UTF-8 by construction) decoded natively.
+ */
 export function javaDecodeUtf8(src: Uint8Array): string {
-  // Each input byte yields at most one UTF-16 unit (4-byte sequences yield two), so the output
-  // fits in src.length units; a reused scratch array avoids per-call garbage.
-  if (scratch.length < src.length) scratch = new Uint16Array(Math.max(src.length, scratch.length * 2));
-  const out = scratch;
-  let n = 0;
-  const sl = src.length;
-  let sp = 0;
-  while (sp < sl) {
-    const b1 = src[sp++]!;
-    if (b1 < 0x80) {
-      out[n++] = b1;
-    } else if (b1 >> 5 === 0b110 && (b1 & 0x1e) !== 0) {
-      if (sp < sl) {
-        const b2 = src[sp++]!;
-        if (!cont(b2)) {
-          out[n++] = REPL;
-          sp--;
-        } else {
-          out[n++] = ((b1 & 0x1f) << 6) | (b2 & 0x3f);
-        }
-        continue;
-      }
-      out[n++] = REPL;
-      break;
-    } else if (b1 >> 4 === 0b1110) {
-      if (sp + 1 < sl) {
-        const b2 = src[sp++]!;
-        const b3 = src[sp++]!;
-        if ((b1 === 0xe0 && (b2 & 0xe0) === 0x80) || !cont(b2) || !cont(b3)) {
-          out[n++] = REPL;
-          sp -= 3;
-          sp += malformed3(src, sp);
-        } else {
-          const c = ((b1 & 0x0f) << 12) | ((b2 & 0x3f) << 6) | (b3 & 0x3f);
-          out[n++] = c >= 0xd800 && c <= 0xdfff ? REPL : c;
-        }
-        continue;
-      }
-      if (sp < sl && ((b1 === 0xe0 && (src[sp]! & 0xe0) === 0x80) || !cont(src[sp]!))) {
-        out[n++] = REPL;
-        continue;
-      }
-      out[n++] = REPL;
-      break;
-    } else if (b1 >> 3 === 0b11110) {
-      if (sp + 2 < sl) {
-        const b2 = src[sp++]!;
-        const b3 = src[sp++]!;
-        const b4 = src[sp++]!;
-        const uc = ((b1 & 0x07) << 18) | ((b2 & 0x3f) << 12) | ((b3 & 0x3f) << 6) | (b4 & 0x3f);
-        if (!cont(b2) || !cont(b3) || !cont(b4) || uc < 0x10000 || uc > 0x10ffff) {
-          out[n++] = REPL;
-          sp -= 4;
-          sp += malformed4(src, sp);
-        } else {
-          const u = uc - 0x10000;
-          out[n++] = 0xd800 | (u >> 10);
-          out[n++] = 0xdc00 | (u & 0x3ff);
-        }
-        continue;
-      }
-      if (b1 > 0xf4 || (sp < sl && malformed4_2(b1, src[sp]!))) {
-        out[n++] = REPL;
-        continue;
-      }
-      sp++;
-      out[n++] = REPL;
-      if (sp < sl && !cont(src[sp]!)) continue;
-      break;
-    } else {
-      out[n++] = REPL;
-    }
-  }
-  return utf16.decode(out.subarray(0, n));
+  return decoder.decode(javaUtf8Bytes(src));
 }
 
 function malformed3(src: Uint8Array, sp: number): number {
