@@ -447,36 +447,12 @@ export function summarizePartition(dir: PartitionDir, options: SummaryOptions = 
     ...dir.other,
   ];
   for (const f of files) if (f) p.totalBytes += sizeOf(f);
-  if (dir.leaderEpochCheckpoint) {
-    const t = readText(dir.leaderEpochCheckpoint, problems);
-    if (t !== null) {
-      try {
-        p.leaderEpochs = parseLeaderEpochCheckpoint(t).entries.map((e: LeaderEpochEntry) => ({ epoch: e.epoch, startOffset: e.startOffset }));
-      } catch (e) {
-        problems.push(problemOf(dir.leaderEpochCheckpoint, e));
-      }
-    }
-  }
-  if (dir.partitionMetadata) {
-    const t = readText(dir.partitionMetadata, problems);
-    if (t !== null) {
-      try {
-        p.topicId = parsePartitionMetadata(t).topicId;
-      } catch (e) {
-        problems.push(problemOf(dir.partitionMetadata, e));
-      }
-    }
-  }
-  if (dir.quorumState) {
-    const t = readText(dir.quorumState, problems);
-    if (t !== null) {
-      try {
-        p.quorumState = parseQuorumState(t);
-      } catch (e) {
-        problems.push(problemOf(dir.quorumState, e));
-      }
-    }
-  }
+  const leaderEpochs = parseSmallFile(dir.leaderEpochCheckpoint, parseLeaderEpochCheckpoint, problems);
+  if (leaderEpochs) p.leaderEpochs = leaderEpochs.entries.map((e: LeaderEpochEntry) => ({ epoch: e.epoch, startOffset: e.startOffset }));
+  const metadata = parseSmallFile(dir.partitionMetadata, parsePartitionMetadata, problems);
+  if (metadata) p.topicId = metadata.topicId;
+  const quorum = parseSmallFile(dir.quorumState, parseQuorumState, problems);
+  if (quorum) p.quorumState = quorum;
   return p;
 }
 
@@ -881,4 +857,17 @@ export function accumulateSegment(acc: StatsAccumulator, log: string, onBytes?: 
 /** Whether a path exists (for CLI messages). */
 export function pathExists(p: string): boolean {
   return existsSync(p);
+}
+
+/** Reads and parses one of a partition's small text files; a failure becomes a problem naming the file. */
+function parseSmallFile<T>(path: string | undefined, parse: (text: string) => T, problems: Problem[]): T | null {
+  if (!path) return null;
+  const text = readText(path, problems);
+  if (text === null) return null;
+  try {
+    return parse(text);
+  } catch (e) {
+    problems.push(problemOf(path, e));
+    return null;
+  }
 }
