@@ -288,3 +288,6 @@ export {
   type ReadIssue,
 } from './io/seek.js';
 export { SCHEMA_VERSION, int64Json, toJson } from './view/json.js';
+export { auditPath, AuditInputError, ANOMALY_CLASSES, type Anomaly, type AnomalyClass, type AuditOptions, type AuditReport, type Severity } from './audit/index.js';
+export { verifyRun, RECORD_CLASSES, type RecordClass, type VerifyReport } from './harness/verify.js';
+export { readManifest, parseManifest, type ManifestRow } from './harness/manifest.js';
