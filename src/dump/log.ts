@@ -16,7 +16,7 @@ import { EntryWalker, SegmentFile } from '../io/segment-file.js';
 import type { DecodedText } from './decoders.js';
 import { JavaException } from './java-exception.js';
 import { javaAbsolutePath, javaFileName, javaParseInt, javaParseLong, javaSplitFirstDot } from './java.js';
-import type { ByteSink, DumpIO } from './output.js';
+import { type ByteSink, type DumpIO, ascii } from './output.js';
 import { formatControlRecord } from './parsers/index.js';
 import type { DumpReports } from './reports.js';
 
@@ -38,6 +38,45 @@ export interface DumpLogOptions {
 }
 
 const INT_MAX = 2147483647;
+
+// Constant labels of the batch and record lines, encoded once.
+const L_BASE_OFFSET = ascii('baseOffset: ');
+const L_LAST_OFFSET = ascii(' lastOffset: ');
+const L_COUNT = ascii(' count: ');
+const L_BASE_SEQUENCE = ascii(' baseSequence: ');
+const L_LAST_SEQUENCE = ascii(' lastSequence: ');
+const L_PRODUCER_ID = ascii(' producerId: ');
+const L_PRODUCER_EPOCH = ascii(' producerEpoch: ');
+const L_LEADER_EPOCH = ascii(' partitionLeaderEpoch: ');
+const L_DELETE_HORIZON_OPEN = ascii(' deleteHorizonMs: OptionalLong[');
+const L_CLOSE_BRACKET = ascii(']');
+const L_DELETE_HORIZON_EMPTY = ascii(' deleteHorizonMs: OptionalLong.empty');
+const L_LEGACY_OFFSET = ascii('offset: ');
+const L_POSITION = ascii(' position: ');
+const L_SIZE = ascii(' size: ');
+const L_MAGIC = ascii(' magic: ');
+const L_CODEC = ascii(' compresscodec: ');
+const L_CRC = ascii(' crc: ');
+const L_RECORD_OFFSET = ascii('| offset: ');
+const L_KEY_SIZE = ascii(' keySize: ');
+const L_VALUE_SIZE = ascii(' valueSize: ');
+const L_SEQUENCE = ascii(' sequence: ');
+const L_HEADER_KEYS = ascii(' headerKeys: [');
+const L_COMMA = ascii(',');
+const L_VALID = ascii(' isvalid: true\n');
+const L_TXN_TRUE = ascii(' isTransactional: true');
+const L_TXN_FALSE = ascii(' isTransactional: false');
+const L_CTRL_TRUE = ascii(' isControl: true');
+const L_CTRL_FALSE = ascii(' isControl: false');
+/** ` <TimestampType>: ` per type name, and the codec names, encoded once. */
+const L_TS: Record<string, Uint8Array> = {
+  CreateTime: ascii(' CreateTime: '),
+  LogAppendTime: ascii(' LogAppendTime: '),
+  NoTimestampType: ascii(' NoTimestampType: '),
+};
+const L_CODECS = COMPRESSION_NAMES.map((c) => ascii(c));
+const L_INVALID = ascii(' isvalid: false\n');
+
 
 /** Maps a decoder failure to the exception Kafka's record classes throw for it. */
 export function toJavaException(e: unknown): unknown {
@@ -127,10 +166,9 @@ export function loadHeader(file: SegmentFile, buf: Uint8Array, at: number, posit
   return decodeBatchHeader(buf, at, position);
 }
 
-function compressionName(id: number): string {
-  const name = COMPRESSION_NAMES[id];
-  if (name === undefined) throw new JavaException('java.lang.IllegalArgumentException', `Unknown compression type id: ${id}`);
-  return name;
+/** CompressionType.forId: ids 5-7 fail as Kafka fails. */
+function checkCompression(id: number): void {
+  if (COMPRESSION_NAMES[id] === undefined) throw new JavaException('java.lang.IllegalArgumentException', `Unknown compression type id: ${id}`);
 }
 
 /** Records of an entry, or Kafka's failure. Returns the records to print before failing, if any. */
@@ -191,40 +229,40 @@ function printBatchLine(io: DumpIO, buf: Uint8Array, at: number, h: BatchHeader,
   // shallow dumps. The text is exactly DumpLogSegments.printBatchLevel's.
   const out = io.out;
   if (h.format === 'v2') {
-    out.text('baseOffset: ');
+    out.raw(L_BASE_OFFSET);
     out.int(h.baseOffset);
-    out.text(' lastOffset: ');
+    out.raw(L_LAST_OFFSET);
     out.int(h.lastOffset);
-    out.text(' count: ');
+    out.raw(L_COUNT);
     out.int(h.recordCount);
-    out.text(' baseSequence: ');
+    out.raw(L_BASE_SEQUENCE);
     out.int(h.baseSequence);
-    out.text(' lastSequence: ');
+    out.raw(L_LAST_SEQUENCE);
     out.int(h.lastSequence);
-    out.text(' producerId: ');
+    out.raw(L_PRODUCER_ID);
     out.int(h.producerId);
-    out.text(' producerEpoch: ');
+    out.raw(L_PRODUCER_EPOCH);
     out.int(h.producerEpoch);
-    out.text(' partitionLeaderEpoch: ');
+    out.raw(L_LEADER_EPOCH);
     out.int(h.partitionLeaderEpoch);
-    out.text(h.isTransactional ? ' isTransactional: true' : ' isTransactional: false');
-    out.text(h.isControl ? ' isControl: true' : ' isControl: false');
+    out.raw(h.isTransactional ? L_TXN_TRUE : L_TXN_FALSE);
+    out.raw(h.isControl ? L_CTRL_TRUE : L_CTRL_FALSE);
     if (h.hasDeleteHorizon) {
-      out.text(' deleteHorizonMs: OptionalLong[');
+      out.raw(L_DELETE_HORIZON_OPEN);
       out.int(h.baseTimestamp);
-      out.text(']');
+      out.raw(L_CLOSE_BRACKET);
     } else {
-      out.text(' deleteHorizonMs: OptionalLong.empty');
+      out.raw(L_DELETE_HORIZON_EMPTY);
     }
     // Kafka prints the first half with print(), then fails here on an unknown codec id.
-    const codec = compressionName(h.compression);
+    checkCompression(h.compression);
     const valid = h.sizeInBytes >= RECORD_BATCH_OVERHEAD && h.crc === crc32cRange(buf, at + V2_CRC_START, at + h.sizeInBytes);
-    printBatchTail(out, position, h.timestampType, h.maxTimestamp, h.sizeInBytes, h.magic, codec, h.crc, valid);
+    printBatchTail(out, position, h.timestampType, h.maxTimestamp, h.sizeInBytes, h.magic, h.compression, h.crc, valid);
   } else {
-    out.text('offset: ');
+    out.raw(L_LEGACY_OFFSET);
     out.int(h.offset);
-    const codec = compressionName(h.compression);
-    printBatchTail(out, position, h.timestampType, h.timestamp, h.sizeInBytes, h.magic, codec, h.crc, isLegacyEntryValid(buf, at, h));
+    checkCompression(h.compression);
+    printBatchTail(out, position, h.timestampType, h.timestamp, h.sizeInBytes, h.magic, h.compression, h.crc, isLegacyEntryValid(buf, at, h));
   }
 }
 
@@ -235,25 +273,23 @@ function printBatchTail(
   maxTimestamp: Int64,
   size: number,
   magic: number,
-  codec: string,
+  compression: number,
   crc: number,
   valid: boolean,
 ): void {
-  out.text(' position: ');
+  out.raw(L_POSITION);
   out.int(position);
-  out.text(' ');
-  out.text(timestampType);
-  out.text(': ');
+  out.raw(L_TS[timestampType]!);
   out.int(maxTimestamp);
-  out.text(' size: ');
+  out.raw(L_SIZE);
   out.int(size);
-  out.text(' magic: ');
+  out.raw(L_MAGIC);
   out.int(magic);
-  out.text(' compresscodec: ');
-  out.text(codec);
-  out.text(' crc: ');
+  out.raw(L_CODEC);
+  out.raw(L_CODECS[compression]!);
+  out.raw(L_CRC);
   out.int(crc);
-  out.text(valid ? ' isvalid: true\n' : ' isvalid: false\n');
+  out.raw(valid ? L_VALID : L_INVALID);
 }
 
 function dumpRecords(
@@ -271,31 +307,31 @@ function dumpRecords(
   const out = io.out;
   const isControl = h.format === 'v2' && h.isControl;
   const legacy = h.format === 'legacy';
-  const tsPrefix = ` ${h.timestampType}: `;
+  const tsLabel = L_TS[h.timestampType]!;
   for (const r of decoded.records) {
     if (r.offset !== addInt64(lastOffset, 1)) {
       reports.nonConsecutiveOffset(absPath, lastOffset, r.offset);
     }
     lastOffset = r.offset;
     if (!opts.skipRecordMetadata) {
-      out.text('| offset: ');
+      out.raw(L_RECORD_OFFSET);
       out.int(r.offset);
-      out.text(tsPrefix);
+      out.raw(tsLabel);
       out.int(r.timestamp);
-      out.text(' keySize: ');
+      out.raw(L_KEY_SIZE);
       out.int(r.keySize);
-      out.text(' valueSize: ');
+      out.raw(L_VALUE_SIZE);
       out.int(r.valueSize);
       if (!legacy) {
-        out.text(' sequence: ');
+        out.raw(L_SEQUENCE);
         out.int(r.sequence);
-        out.text(' headerKeys: [');
+        out.raw(L_HEADER_KEYS);
         const hs = r.headers;
         for (let i = 0; i < hs.length; i++) {
-          if (i > 0) out.text(',');
+          if (i > 0) out.raw(L_COMMA);
           out.text(hs[i]!.key);
         }
-        out.text(']');
+        out.raw(L_CLOSE_BRACKET);
       } else {
         out.text(r.legacy!.isValid ? ' isValid: true crc: ' : ' isValid: false crc: ');
         out.int(r.legacy!.crc);

@@ -55,6 +55,16 @@ export class ByteSink {
     this.len += this.buf.write(s, this.len, 'utf8');
   }
 
+  /** Writes pre-encoded ASCII bytes (the dump's constant labels, see `ascii`). */
+  raw(b: Uint8Array): void {
+    const n = b.length;
+    if (this.len + n > this.buf.length) this.flush();
+    const buf = this.buf;
+    let len = this.len;
+    for (let i = 0; i < n; i++) buf[len++] = b[i]!;
+    this.len = len;
+  }
+
   /** Writes an integer in Java's decimal form, without building a string for safe integers. */
   int(v: number | bigint): void {
     if (typeof v === 'bigint') {
@@ -145,4 +155,9 @@ export interface DumpIO {
   out: ByteSink;
   err: ByteSink;
   cwd: string;
+}
+
+/** Encodes a constant ASCII label once, for ByteSink.raw. */
+export function ascii(s: string): Uint8Array {
+  return Uint8Array.from(Buffer.from(s, 'latin1'));
 }
