@@ -1,27 +1,17 @@
-import { isUtf8 } from 'node:buffer';
 import { readInt32, readInt64 } from '../format/int64.js';
-import { javaUtf8Bytes } from '../format/utf8.js';
 import { JavaException } from './java-exception.js';
 
 /**
  * The key/value decoders Kafka ships in org.apache.kafka.tools.api, selectable with
  * --key-decoder-class / --value-decoder-class. A decoder turns bytes into the text printed after
- * `key: ` / `payload: `: either a string, or raw bytes known to be valid UTF-8 (written as is,
- * which is byte-identical to Java decoding and re-encoding them).
+ * `key: ` / `payload: `: either a string, or bytes to be printed as Java prints
+ * `new String(bytes, UTF_8)` (StringDecoder; see ByteSink.javaUtf8).
  */
 export type DecodedText = string | Uint8Array;
 export type Decoder = (bytes: Uint8Array) => DecodedText;
 
-// Valid UTF-8 is copied to the output as is (what Java's decode + re-encode would produce).
-const stringDecoder: Decoder = (bytes) => (isAscii(bytes) || isUtf8(bytes) ? bytes : javaUtf8Bytes(bytes));
-
-/** A JS scan settles short ASCII values without the cost of a native call. */
-function isAscii(bytes: Uint8Array): boolean {
-  const n = bytes.length;
-  if (n > 64) return false;
-  for (let i = 0; i < n; i++) if (bytes[i]! >= 0x80) return false;
-  return true;
-}
+// The bytes themselves: the output writes them as Java would print the decoded string.
+const stringDecoder: Decoder = (bytes) => bytes;
 
 let identity = 0x1b6d3586;
 

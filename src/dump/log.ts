@@ -359,7 +359,7 @@ function dumpRecords(
 
 function write(io: DumpIO, t: DecodedText): void {
   if (typeof t === 'string') io.out.text(t);
-  else io.out.bytes(t);
+  else io.out.javaUtf8(t);
 }
 
 export type { LegacyEntryHeader, RecordBatchHeader };

@@ -1,4 +1,6 @@
+import { isUtf8 } from 'node:buffer';
 import { writeSync } from 'node:fs';
+import { javaUtf8Bytes, javaUtf8Into } from '../format/utf8.js';
 
 /**
  * A byte sink for dump output: text, integers and raw bytes are written straight into one large
@@ -7,6 +9,14 @@ import { writeSync } from 'node:fs';
  * returning.
  */
 const DIGITS = new Uint8Array(24);
+
+/** A JS scan settles short ASCII values without the cost of a native call. */
+function isShortAscii(bytes: Uint8Array): boolean {
+  const n = bytes.length;
+  if (n > 64) return false;
+  for (let i = 0; i < n; i++) if (bytes[i]! >= 0x80) return false;
+  return true;
+}
 
 export class ByteSink {
   private buf: Buffer;
@@ -104,6 +114,24 @@ export class ByteSink {
 
   bool(b: boolean): void {
     this.text(b ? 'true' : 'false');
+  }
+
+  /**
+   * Writes bytes as Java prints `new String(bytes, UTF_8)`: valid UTF-8 as is, malformed runs
+   * replaced the JDK's way, straight into the buffer.
+   */
+  javaUtf8(b: Uint8Array): void {
+    if (isShortAscii(b) || isUtf8(b)) {
+      this.bytes(b);
+      return;
+    }
+    if (b.length * 3 > this.buf.length) {
+      this.flush();
+      this.target(javaUtf8Bytes(b));
+      return;
+    }
+    this.ensure(b.length * 3);
+    this.len = javaUtf8Into(b, this.buf, this.len);
   }
 
   bytes(b: Uint8Array): void {

@@ -57,18 +57,12 @@ function malformed4(src: Uint8Array, sp: number): number {
 }
 
 /**
- * The UTF-8 bytes Java would print for `src` (decode with replacement, then encode): valid
- * sequences are copied, each malformed run (as the JDK delimits it) becomes EF BF BD. Produced
- * directly, without building a string. A fresh buffer (callers may hold a key and a value at once).
+ * Writes the UTF-8 bytes Java would print for `src` (decode with replacement, then encode) into
+ * `out` from `at`, returning the end: valid sequences are copied, each malformed run (as the JDK
+ * delimits it) becomes EF BF BD. `out` needs 3 × src.length bytes of room.
  */
-export function javaUtf8Bytes(src: Uint8Array): Uint8Array {
-  const out = new Uint8Array(src.length * 3);
-  let o = 0;
-  const repl = () => {
-    out[o++] = 0xef;
-    out[o++] = 0xbf;
-    out[o++] = 0xbd;
-  };
+export function javaUtf8Into(src: Uint8Array, out: Uint8Array, at: number): number {
+  let o = at;
   const sl = src.length;
   let sp = 0;
   while (sp < sl) {
@@ -79,7 +73,9 @@ export function javaUtf8Bytes(src: Uint8Array): Uint8Array {
       if (sp < sl) {
         const b2 = src[sp]!;
         if (!cont(b2)) {
-          repl();
+          out[o++] = 0xef;
+          out[o++] = 0xbf;
+          out[o++] = 0xbd;
         } else {
           out[o++] = b1;
           out[o++] = b2;
@@ -87,18 +83,26 @@ export function javaUtf8Bytes(src: Uint8Array): Uint8Array {
         }
         continue;
       }
-      repl();
+      out[o++] = 0xef;
+      out[o++] = 0xbf;
+      out[o++] = 0xbd;
       break;
     } else if (b1 >> 4 === 0b1110) {
       if (sp + 1 < sl) {
         const b2 = src[sp]!;
         const b3 = src[sp + 1]!;
         if ((b1 === 0xe0 && (b2 & 0xe0) === 0x80) || !cont(b2) || !cont(b3)) {
-          repl();
+          out[o++] = 0xef;
+          out[o++] = 0xbf;
+          out[o++] = 0xbd;
           sp = sp - 1 + malformed3(src, sp - 1);
         } else {
-          if (b1 === 0xed && b2 >= 0xa0) repl(); // an encoded surrogate
-          else {
+          if (b1 === 0xed && b2 >= 0xa0) {
+            // an encoded surrogate
+            out[o++] = 0xef;
+            out[o++] = 0xbf;
+            out[o++] = 0xbd;
+          } else {
             out[o++] = b1;
             out[o++] = b2;
             out[o++] = b3;
@@ -108,10 +112,14 @@ export function javaUtf8Bytes(src: Uint8Array): Uint8Array {
         continue;
       }
       if (sp < sl && ((b1 === 0xe0 && (src[sp]! & 0xe0) === 0x80) || !cont(src[sp]!))) {
-        repl();
+        out[o++] = 0xef;
+        out[o++] = 0xbf;
+        out[o++] = 0xbd;
         continue;
       }
-      repl();
+      out[o++] = 0xef;
+      out[o++] = 0xbf;
+      out[o++] = 0xbd;
       break;
     } else if (b1 >> 3 === 0b11110) {
       if (sp + 2 < sl) {
@@ -120,7 +128,9 @@ export function javaUtf8Bytes(src: Uint8Array): Uint8Array {
         const b4 = src[sp + 2]!;
         const uc = ((b1 & 0x07) << 18) | ((b2 & 0x3f) << 12) | ((b3 & 0x3f) << 6) | (b4 & 0x3f);
         if (!cont(b2) || !cont(b3) || !cont(b4) || uc < 0x10000 || uc > 0x10ffff) {
-          repl();
+          out[o++] = 0xef;
+          out[o++] = 0xbf;
+          out[o++] = 0xbd;
           sp = sp - 1 + malformed4(src, sp - 1);
         } else {
           out[o++] = b1;
@@ -132,16 +142,28 @@ export function javaUtf8Bytes(src: Uint8Array): Uint8Array {
         continue;
       }
       if (b1 > 0xf4 || (sp < sl && malformed4_2(b1, src[sp]!))) {
-        repl();
+        out[o++] = 0xef;
+        out[o++] = 0xbf;
+        out[o++] = 0xbd;
         continue;
       }
       sp++;
-      repl();
+      out[o++] = 0xef;
+      out[o++] = 0xbf;
+      out[o++] = 0xbd;
       if (sp < sl && !cont(src[sp]!)) continue;
       break;
     } else {
-      repl();
+      out[o++] = 0xef;
+      out[o++] = 0xbf;
+      out[o++] = 0xbd;
     }
   }
-  return out.subarray(0, o);
+  return o;
+}
+
+/** javaUtf8Into, into a fresh buffer (callers may hold a key and a value at once). */
+export function javaUtf8Bytes(src: Uint8Array): Uint8Array {
+  const out = new Uint8Array(src.length * 3);
+  return out.subarray(0, javaUtf8Into(src, out, 0));
 }
