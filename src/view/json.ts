@@ -11,7 +11,16 @@ export function int64Json(v: Int64): number | string {
   return typeof v === 'bigint' ? v.toString() : v;
 }
 
-/** JSON.stringify that encodes bigint as a decimal string (never throws on bigint). */
+/**
+ * JSON.stringify that encodes bigint as a decimal string (never throws on bigint). Documents
+ * built with int64Json hold no bigint, so the plain (fast) stringify is tried first: a replacer
+ * function costs a call per value (measured: 43% of `kseg cat --format ndjson`).
+ */
 export function toJson(value: unknown, space?: number): string {
-  return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), space);
+  try {
+    return JSON.stringify(value, null, space);
+  } catch (e) {
+    if (!(e instanceof TypeError)) throw e;
+    return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), space);
+  }
 }
