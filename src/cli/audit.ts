@@ -6,7 +6,7 @@ import { auditJson, auditText } from '../view/audit.js';
 export function registerAudit(program: Command): void {
   program
     .command('audit')
-    .description('check a log dir, partition dir or file for corruption; exit 0 clean, 1 anomalies, 2 could not run')
+    .description('Check a log dir, partition dir or file for corruption; exit 0 clean, 1 anomalies, 2 could not run')
     .argument('<path>', 'log dir (log.dirs), partition dir (<topic>-<partition>) or a single file')
     .option('--format <format>', 'human or json', 'human')
     .option('--resync', 'step past unreadable bytes to the next plausible batch and report the skipped range, instead of stopping the segment')

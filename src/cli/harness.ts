@@ -92,7 +92,7 @@ async function runProduce(o: Record<string, unknown>) {
 
 /** `kseg harness produce|verify|run|consume`. */
 export function registerHarness(program: Command): void {
-  const h = program.command('harness').description('produce a deterministic workload through a real client, then verify every record against the files');
+  const h = program.command('harness').description('Produce a deterministic workload through a real client, then verify every record against the files');
 
   produceOptions(h.command('produce').description('produce a workload and write the manifest as acks arrive')).action(async (o) => {
     const s = await runProduce(o);
