@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Int64 } from '../format/int64.js';
 import { type LeaderEpochEntry, TextFileError, parseLeaderEpochCheckpoint } from '../format/text-files.js';
 import type { PartitionScan } from './partition.js';
+import type { BatchInfo } from './segment.js';
 import type { Findings } from './types.js';
 
 /**
@@ -12,21 +13,31 @@ import type { Findings } from './types.js';
  * or compaction removed the earlier batches, or the leader wrote nothing in that epoch. It may never
  * say an epoch starts after batches of that epoch, nor omit an epoch the log carries.
  */
-export function checkEpochs(p: PartitionScan, findings: Findings): void {
-  const firstOfEpoch = new Map<number, { offset: Int64; file: string; position: number }>();
-  let prev: { epoch: number; file: string } | null = null;
-  for (const { scan } of p.segments) {
-    if (!scan) continue;
-    for (const b of scan.batches) {
-      if (b.magic < 2 || b.leaderEpoch < 0) continue;
-      if (prev && b.leaderEpoch < prev.epoch) {
-        findings.push('epoch-regression', 'error', scan.file, b.position + 12, `leader epoch ${b.leaderEpoch} after epoch ${prev.epoch}: epochs never decrease along a log`, { offset: b.firstOffset });
-      }
-      if (!firstOfEpoch.has(b.leaderEpoch)) firstOfEpoch.set(b.leaderEpoch, { offset: b.firstOffset, file: scan.file, position: b.position });
-      // After a regression, follow the new epoch: one finding where the epoch went down, not one per batch after it.
-      prev = { epoch: b.leaderEpoch, file: scan.file };
+export class EpochCheck {
+  /** Each epoch's first batch (one entry per leader epoch, not per batch). */
+  private readonly firstOfEpoch = new Map<number, { offset: Int64; file: string; position: number }>();
+  private prevEpoch: number | null = null;
+
+  constructor(private readonly findings: Findings) {}
+
+  /** Fed each batch of the partition in log order (`file` is its segment). */
+  batch(file: string, b: BatchInfo): void {
+    if (b.magic < 2 || b.leaderEpoch < 0) return;
+    if (this.prevEpoch !== null && b.leaderEpoch < this.prevEpoch) {
+      this.findings.push('epoch-regression', 'error', file, b.position + 12, `leader epoch ${b.leaderEpoch} after epoch ${this.prevEpoch}: epochs never decrease along a log`, { offset: b.firstOffset });
     }
+    if (!this.firstOfEpoch.has(b.leaderEpoch)) this.firstOfEpoch.set(b.leaderEpoch, { offset: b.firstOffset, file, position: b.position });
+    // After a regression, follow the new epoch: one finding where the epoch went down, not one per batch after it.
+    this.prevEpoch = b.leaderEpoch;
   }
+
+  /** Compares what the log showed with `leader-epoch-checkpoint`, once all segments are read. */
+  finish(p: PartitionScan): void {
+    checkEpochCheckpoint(p, this.firstOfEpoch, this.findings);
+  }
+}
+
+function checkEpochCheckpoint(p: PartitionScan, firstOfEpoch: Map<number, { offset: Int64; file: string; position: number }>, findings: Findings): void {
   const path = p.dir.leaderEpochCheckpoint;
   if (!path) return;
   let entries: LeaderEpochEntry[];

@@ -3,17 +3,17 @@ import { basename, dirname, join } from 'node:path';
 import type { Int64 } from '../format/int64.js';
 import { type PartitionDir, classifyPath, readLogDir, readPartitionDir } from '../io/logdir.js';
 import { type PartitionEnds, checkCheckpoints, cleanedPartitions, logStartOffsets, readOffsetCheckpoint } from './checkpoints.js';
-import { checkEpochs } from './epochs.js';
-import { checkOffsetIndex, checkTimeIndex } from './indexes.js';
-import { checkOffsets } from './offsets.js';
+import { EpochCheck } from './epochs.js';
+import { OffsetIndexCheck, TimeIndexCheck } from './indexes.js';
+import { OffsetCheck } from './offsets.js';
 import type { PartitionScan } from './partition.js';
-import { checkProducers } from './producers.js';
-import { type SegmentScan, baseOffsetFromName, scanSegment } from './segment.js';
-import { type AuditOptions, type AuditReport, type AuditSummary, Findings } from './types.js';
+import { ProducerCheck } from './producers.js';
+import { type BatchSink, type SegmentScan, baseOffsetFromName, scanSegment } from './segment.js';
+import { type AuditOptions, type AuditReport, type AuditSummary, Findings, PartitionFindings } from './types.js';
 
 export { ANOMALY_CLASSES } from './types.js';
 export type { Anomaly, AnomalyClass, AuditOptions, AuditReport, AuditSummary, Severity } from './types.js';
-export type { BatchInfo, SegmentScan } from './segment.js';
+export type { BatchInfo, BatchSink, SegmentScan } from './segment.js';
 export { scanSegment } from './segment.js';
 
 /** The path cannot be audited at all (missing, or a kind of file the audit does not know). */
@@ -75,10 +75,10 @@ function report(path: string, target: AuditReport['target'], options: AuditOptio
   return { path, target, resync: options.resync ?? false, summary, anomalies, notes };
 }
 
-function scan(path: string, findings: Findings, counters: Counters, options: AuditOptions): SegmentScan {
-  const s = scanSegment(path, findings, { resync: options.resync ?? false });
+function scan(path: string, findings: Findings, counters: Counters, options: AuditOptions, onBatch?: BatchSink): SegmentScan {
+  const s = scanSegment(path, findings, { resync: options.resync ?? false }, onBatch);
   counters.segments++;
-  counters.batches += s.batches.length;
+  counters.batches += s.batchCount;
   counters.records += s.records;
   counters.bytes += s.fileSize;
   return s;
@@ -94,18 +94,55 @@ function logDirContext(logDir: string): LogDirContext {
   return { cleaned: cleanedPartitions(logDir), logStart: logStartOffsets(logDir) };
 }
 
-/** Audits one partition directory; returns the scan for the log-dir level checks. */
+/**
+ * Audits one partition directory; returns the scan for the log-dir level checks.
+ *
+ * The segments are read once, in order, and each batch is handed to every check as it passes
+ * (offsets, this segment's indexes, epochs, producers); no check keeps the batches. Findings are
+ * buffered per check and appended in the order the checks are documented (all segments' batch
+ * findings, then offsets, indexes, epochs, producers), as when the checks ran one after another.
+ */
 function auditPartition(dir: PartitionDir, ctx: LogDirContext, findings: Findings, counters: Counters, options: AuditOptions): PartitionScan {
   counters.partitions++;
-  const segments = dir.segments.map((files) => ({ files, scan: files.log ? scan(files.log, findings, counters, options) : null }));
+  const scanFindings = new Findings();
+  const offsetFindings = new PartitionFindings();
+  const indexFindings = new Findings();
+  const epochFindings = new Findings();
+  const producerFindings = new PartitionFindings();
+  const offsets = new OffsetCheck(offsetFindings);
+  const epochs = new EpochCheck(epochFindings);
+  const producers = new ProducerCheck(dir, producerFindings);
   let maxLast: Int64 | null = null;
-  let compaction: string | null = null;
-  for (const { scan: s } of segments) {
-    for (const b of s?.batches ?? []) {
-      if (maxLast === null || b.lastOffset > maxLast) maxLast = b.lastOffset;
-      if (b.compacted && compaction === null) compaction = `batch at ${s!.file} position ${b.position} has records removed`;
+  let compactedBatch: string | null = null;
+  const segments = dir.segments.map((files, i) => {
+    const active = i === dir.segments.length - 1;
+    const log = files.log;
+    if (!log) {
+      const orphan = files.index ?? files.timeindex ?? files.txnindex;
+      if (orphan) indexFindings.push('index-missing', 'info', orphan, -1, 'index file without its .log segment (a broker deletes such orphans on load)');
+      return { files, scan: null };
     }
-  }
+    const baseOffset = baseOffsetFromName(log);
+    const index = files.index ? new OffsetIndexCheck(files.index, baseOffset) : null;
+    const timeIndex = files.timeindex ? new TimeIndexCheck(files.timeindex, baseOffset) : null;
+    offsets.startSegment(log, baseOffset);
+    const s = scan(log, scanFindings, counters, options, (b) => {
+      if (maxLast === null || b.lastOffset > maxLast) maxLast = b.lastOffset;
+      if (b.compacted && compactedBatch === null) compactedBatch = `batch at ${log} position ${b.position} has records removed`;
+      offsets.batch(b);
+      index?.batch(b);
+      timeIndex?.batch(b);
+      epochs.batch(log, b);
+      producers.batch(log, i, b);
+    });
+    // A broker rebuilds a missing index on load; real KRaft dirs ship segments without them.
+    if (index) index.finish(s.validEnd, active, indexFindings);
+    else indexFindings.push('index-missing', 'info', s.file, -1, 'no .index for this segment (the broker rebuilds it on load)');
+    if (timeIndex) timeIndex.finish(active, indexFindings);
+    else indexFindings.push('timeindex-missing', 'info', s.file, -1, 'no .timeindex for this segment (the broker rebuilds it on load)');
+    return { files, scan: s };
+  });
+  let compaction: string | null = compactedBatch;
   const leftover = dir.leftovers[0];
   if (leftover) compaction = `the cleaner's leftover ${basename(leftover.path)}`;
   else if (ctx.cleaned.has(dir.name)) compaction = 'the partition is in cleaner-offset-checkpoint';
@@ -114,26 +151,17 @@ function auditPartition(dir: PartitionDir, ctx: LogDirContext, findings: Finding
   let logStartOffset: Int64 = first ? normalizeBig(first.baseOffset) : 0;
   const checkpointed = ctx.logStart.get(dir.name);
   if (checkpointed !== undefined && checkpointed > logStartOffset) logStartOffset = checkpointed;
-  const logEndOffset: Int64 | null = maxLast !== null ? add1(maxLast) : last ? normalizeBig(last.baseOffset) : null;
+  const end: Int64 | null = maxLast;
+  const logEndOffset: Int64 | null = end !== null ? add1(end) : last ? normalizeBig(last.baseOffset) : null;
   const p: PartitionScan = { dir, segments, compaction, logStartOffset, logEndOffset };
 
-  checkOffsets(p, findings);
-  segments.forEach((seg, i) => {
-    const active = i === segments.length - 1;
-    const s = seg.scan;
-    if (!s) {
-      const orphan = seg.files.index ?? seg.files.timeindex ?? seg.files.txnindex;
-      if (orphan) findings.push('index-missing', 'info', orphan, -1, 'index file without its .log segment (a broker deletes such orphans on load)');
-      return;
-    }
-    // A broker rebuilds a missing index on load; real KRaft dirs ship segments without them.
-    if (seg.files.index) checkOffsetIndex(seg.files.index, s, active, findings);
-    else findings.push('index-missing', 'info', s.file, -1, 'no .index for this segment (the broker rebuilds it on load)');
-    if (seg.files.timeindex) checkTimeIndex(seg.files.timeindex, s, active, findings);
-    else findings.push('timeindex-missing', 'info', s.file, -1, 'no .timeindex for this segment (the broker rebuilds it on load)');
-  });
-  checkEpochs(p, findings);
-  checkProducers(p, findings);
+  epochs.finish(p);
+  producers.finish(p);
+  findings.append(scanFindings);
+  offsetFindings.flushTo(findings, compaction);
+  findings.append(indexFindings);
+  findings.append(epochFindings);
+  producerFindings.flushTo(findings, compaction);
   // KRaft snapshots (`<offset>-<epoch>.checkpoint`) are batch files too: check their batches.
   for (const cp of dir.checkpoints) scan(cp, findings, counters, options);
   return p;
@@ -161,11 +189,13 @@ function auditFile(path: string, findings: Findings, counters: Counters, options
   if (ext === 'index' || ext === 'timeindex') {
     const log = sibling('.log');
     if (!existsSync(log)) throw new AuditInputError(`${path}: its segment ${log} is missing; an index is checked against its log`);
-    const s = scan(log, findings, counters, options);
-    if (baseOffsetFromName(log) === null) throw new AuditInputError(`${path}: not a segment file name`);
+    const baseOffset = baseOffsetFromName(log);
+    const check = ext === 'index' ? new OffsetIndexCheck(path, baseOffset) : new TimeIndexCheck(path, baseOffset);
+    const s = scan(log, findings, counters, options, (b) => check.batch(b));
+    if (baseOffset === null) throw new AuditInputError(`${path}: not a segment file name`);
     // Alone, a file can't tell whether its segment is the active one: accept a preallocated tail.
-    if (ext === 'index') checkOffsetIndex(path, s, true, findings);
-    else checkTimeIndex(path, s, true, findings);
+    if (check instanceof OffsetIndexCheck) check.finish(s.validEnd, true, findings);
+    else check.finish(true, findings);
     return;
   }
   if (ext === 'snapshot' || ext === 'txnindex' || name === 'leader-epoch-checkpoint') {

@@ -51,7 +51,8 @@ export interface SegmentScan {
   /** Base offset from the file name (null if the name is not a segment name). */
   baseOffset: Int64 | null;
   fileSize: number;
-  batches: BatchInfo[];
+  /** Batches read (each was handed to the scan's `onBatch` and not kept: memory does not grow with the log). */
+  batchCount: number;
   /** Position after the last batch read (where a broker's recovery would truncate). */
   validEnd: number;
   records: number;
@@ -80,16 +81,23 @@ type Probe =
   | { kind: 'overflow'; size: number; magic: number } // claims more bytes than the file has
   | { kind: 'frame'; size: number; magic: number; totalSize: number };
 
+/** Receives each batch as the scan reads it; the info is not retained by the scan. */
+export type BatchSink = (b: BatchInfo) => void;
+
 /**
  * Reads one segment file and checks every batch: framing, magic, attributes, checksum, record
  * count, every record's structure (varints and lengths, via the format decoders) and decompression.
  * Where the log stops being readable it classifies the rest (truncated batch, zero-filled tail,
  * garbage) and, with `resync`, steps to the next plausible batch and goes on.
+ *
+ * Each batch's summary goes to `onBatch` in file order and is then dropped: the cross-batch checks
+ * (offsets, indexes, epochs, producers) keep their own bounded state, so memory is bounded by the
+ * largest batch and the read window, not by the number of batches.
  */
-export function scanSegment(path: string, findings: Findings, options: ScanOptions): SegmentScan {
+export function scanSegment(path: string, findings: Findings, options: ScanOptions, onBatch: BatchSink = () => {}): SegmentScan {
   const file = new SegmentFile(path);
   try {
-    return new Scanner(path, file, findings, options).run();
+    return new Scanner(path, file, findings, options, onBatch).run();
   } finally {
     file.close();
   }
@@ -97,7 +105,7 @@ export function scanSegment(path: string, findings: Findings, options: ScanOptio
 
 class Scanner {
   private readonly end: number;
-  private readonly batches: BatchInfo[] = [];
+  private batchCount = 0;
   private records = 0;
   /** The offset the next batch should start at, as far as this segment tells (for plausibility). */
   private expectNext: Int64 | null;
@@ -107,6 +115,7 @@ class Scanner {
     private readonly file: SegmentFile,
     private readonly findings: Findings,
     private readonly options: ScanOptions,
+    private readonly onBatch: BatchSink,
   ) {
     this.end = file.size;
     this.expectNext = baseOffsetFromName(path);
@@ -143,7 +152,7 @@ class Scanner {
       file: this.path,
       baseOffset: baseOffsetFromName(this.path),
       fileSize: this.end,
-      batches: this.batches,
+      batchCount: this.batchCount,
       validEnd,
       records: this.records,
     };
@@ -291,7 +300,8 @@ class Scanner {
       }
     }
     const info = header.format === 'v2' ? this.checkV2(w.buf, w.at, header, crcValid) : this.checkLegacy(w.buf, w.at, header, crcValid);
-    this.batches.push(info);
+    this.batchCount++;
+    this.onBatch(info);
     if (this.expectNext === null || info.lastOffset >= this.expectNext) this.expectNext = addInt64(info.lastOffset, 1);
     return 'ok';
   }

@@ -127,10 +127,43 @@ export class Findings {
   }
 
   push(cls: AnomalyClass, severity: Severity, file: string, position: number, detail: string, extra: Partial<Pick<Anomaly, 'end' | 'offset' | 'line'>> = {}): void {
-    const a: Anomaly = { class: cls, severity, file, position, detail };
-    if (extra.end !== undefined) a.end = extra.end;
-    if (extra.offset !== undefined) a.offset = extra.offset;
-    if (extra.line !== undefined) a.line = extra.line;
-    this.all.push(a);
+    this.all.push(anomaly(cls, severity, file, position, detail, extra));
+  }
+
+  /** Appends `other`'s findings after these, in order (a loop: spreading may overflow the stack). */
+  append(other: Findings): void {
+    for (const a of other.all) this.all.push(a);
+  }
+}
+
+export function anomaly(cls: AnomalyClass, severity: Severity, file: string, position: number, detail: string, extra: Partial<Pick<Anomaly, 'end' | 'offset' | 'line'>> = {}): Anomaly {
+  const a: Anomaly = { class: cls, severity, file, position, detail };
+  if (extra.end !== undefined) a.end = extra.end;
+  if (extra.offset !== undefined) a.offset = extra.offset;
+  if (extra.line !== undefined) a.line = extra.line;
+  return a;
+}
+
+/** Makes a finding once the partition's compaction verdict (why it is compacted, or null) is known. */
+export type CompactionResolver = (compaction: string | null) => Anomaly;
+
+/**
+ * Findings of one check of one partition, kept in discovery order until the partition is done.
+ * The batches stream past once, but whether the partition is compacted (which turns some errors
+ * into notes) is known only at its end: such findings are deferred and made then, in place.
+ */
+export class PartitionFindings extends Findings {
+  private readonly deferred: Array<{ at: number; make: CompactionResolver }> = [];
+
+  defer(make: CompactionResolver): void {
+    this.deferred.push({ at: this.all.length, make });
+    // A placeholder keeps the finding's place in discovery order.
+    this.all.push(null as unknown as Anomaly);
+  }
+
+  /** Resolves the deferred findings and appends everything to `target`. */
+  flushTo(target: Findings, compaction: string | null): void {
+    for (const d of this.deferred) this.all[d.at] = d.make(compaction);
+    target.append(this);
   }
 }
