@@ -23,6 +23,7 @@ import {
   parseQuorumState,
 } from '../format/text-files.js';
 import { type LogBatch, readBatches } from './batches.js';
+import { type Distribution, Histogram } from './histogram.js';
 import { type LeftoverKind, type LogDir, type PartitionDir, type SegmentFiles, readLogDir } from './logdir.js';
 
 /**
@@ -546,37 +547,7 @@ export function logDirFromServerProperties(file: string): string | null {
 // ---------------------------------------------------------------------------------------------
 // Deep statistics (`kseg stats`): every record decoded
 
-export interface Distribution {
-  count: number;
-  min: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-  mean: number;
-}
-
-/** Growable numeric sample with exact (nearest-rank) percentiles. */
-class Sample {
-  private data = new Float64Array(1024);
-  private n = 0;
-  add(v: number): void {
-    if (this.n === this.data.length) {
-      const d = new Float64Array(this.data.length * 2);
-      d.set(this.data);
-      this.data = d;
-    }
-    this.data[this.n++] = v;
-  }
-  distribution(): Distribution | null {
-    if (this.n === 0) return null;
-    const s = this.data.slice(0, this.n).sort();
-    const rank = (q: number): number => s[Math.max(0, Math.ceil(q * this.n) - 1)]!;
-    let sum = 0;
-    for (const v of s) sum += v;
-    return { count: this.n, min: s[0]!, p50: rank(0.5), p90: rank(0.9), p99: rank(0.99), max: s[this.n - 1]!, mean: sum / this.n };
-  }
-}
+export type { Distribution } from './histogram.js';
 
 export interface CodecStats {
   codec: string;
@@ -671,11 +642,12 @@ export class StatsAccumulator {
   private nullKeys = 0;
   private tombstones = 0;
   private crcErrors = 0;
-  private readonly perBatch = new Sample();
-  private readonly keys = new Sample();
-  private readonly values = new Sample();
-  private readonly headerBytes = new Sample();
-  private readonly headerCounts = new Sample();
+  // Frequency maps, not per-record samples: memory is bounded by distinct sizes, percentiles exact.
+  private readonly perBatch = new Histogram();
+  private readonly keys = new Histogram();
+  private readonly values = new Histogram();
+  private readonly headerBytes = new Histogram();
+  private readonly headerCounts = new Histogram();
   private readonly codecs = new Map<string, CodecStats>();
   private readonly producers = new Map<string, ProducerStats & { epochSet: Set<number> }>();
   /** `${partition}\0${producerId}` -> the open transaction. */
