@@ -15,6 +15,7 @@ import { decodeProducerSnapshot } from '../format/producer-snapshot.js';
 import { JavaException } from './java-exception.js';
 import { javaAbsolutePath, javaFileName, javaParent, javaParseLong, javaSplitFirstDot } from './java.js';
 import { entryRecords, loadHeader, openSegment, sliceWindow, toJavaException, walkEntries } from './log.js';
+import { offsetIndexSanity, timeIndexSanity } from '../io/partition.js';
 import type { SegmentFile } from '../io/segment-file.js';
 import type { DumpIO } from './output.js';
 import type { DumpReports } from './reports.js';
@@ -53,13 +54,9 @@ export function dumpIndex(path: string, opts: { sanityOnly: boolean; verifyOnly:
       return;
     }
     if (opts.sanityOnly) {
-      const last = offsetIndexEntry(index, entries - 1, base).offset;
-      if (last < base) {
-        throw new JavaException(CORRUPT_INDEX, `Corrupt index found, index file (${abs}) has non-zero size but the last offset is ${last} which is less than the base offset ${base}`);
-      }
-      if (index.length % OFFSET_INDEX_ENTRY_SIZE !== 0) {
-        throw new JavaException(CORRUPT_INDEX, `Index file ${abs} is corrupt, found ${index.length} bytes which is neither positive nor a multiple of ${OFFSET_INDEX_ENTRY_SIZE}`);
-      }
+      // The broker's start-up check (OffsetIndex.sanityCheck), shared with kseg ls.
+      const sanity = offsetIndexSanity(abs, base);
+      if (sanity.error !== null) throw new JavaException(CORRUPT_INDEX, sanity.error);
       io.out.text(`${path} passed sanity check.\n`);
       return;
     }
@@ -90,19 +87,9 @@ export function dumpTimeIndex(path: string, opts: { sanityOnly: boolean; verifyO
     const timeIndex = readIndexFile(abs);
     const entries = slotCount(timeIndex.length, TIME_INDEX_ENTRY_SIZE);
     if (opts.sanityOnly) {
-      if (entries !== 0) {
-        const last = timeIndexEntry(timeIndex, entries - 1, base);
-        const first = timeIndexEntry(timeIndex, 0, base);
-        if (last.timestamp < first.timestamp) {
-          throw new JavaException(CORRUPT_INDEX, `Corrupt time index found, time index file (${abs}) has non-zero size but the last timestamp is ${last.timestamp} which is less than the first timestamp ${first.timestamp}`);
-        }
-        if (last.offset < base) {
-          throw new JavaException(CORRUPT_INDEX, `Corrupt time index found, time index file (${abs}) has non-zero size but the last offset is ${last.offset} which is less than the first offset ${base}`);
-        }
-      }
-      if (timeIndex.length % TIME_INDEX_ENTRY_SIZE !== 0) {
-        throw new JavaException(CORRUPT_INDEX, `Time index file ${abs} is corrupt, found ${timeIndex.length} bytes which is neither positive nor a multiple of ${TIME_INDEX_ENTRY_SIZE}`);
-      }
+      // The broker's start-up check (TimeIndex.sanityCheck), shared with kseg ls.
+      const sanity = timeIndexSanity(abs, base);
+      if (sanity.error !== null) throw new JavaException(CORRUPT_INDEX, sanity.error);
       io.out.text(`${path} passed sanity check.\n`);
       return;
     }
