@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { ANOMALY_CLASSES, auditPath } from '../src/audit/index.js';
-import { auditJson, auditText } from '../src/view/audit.js';
+import { auditJson, auditText } from '../src/audit/report-text.js';
 import { copyPartition, flip, SEG } from './audit-helpers.js';
 import { FIXTURES, HAVE_SHARED, REPO, SHARED } from './helpers.js';
 

@@ -7,7 +7,7 @@ import { readBatches } from '../src/io/batches.js';
 import type { ConsumeEvent } from '../src/harness/consume-log.js';
 import { type ManifestRow, readManifest } from '../src/harness/manifest.js';
 import { GOOD_CLASSES, type RecordClass, type VerifyReport, verifyRun } from '../src/harness/verify.js';
-import { verifyReportJson, verifyReportText } from '../src/view/harness.js';
+import { verifyReportJson, verifyReportText } from '../src/harness/report-text.js';
 import { FIXTURES, HAVE_SHARED, SHARED } from './helpers.js';
 
 const FIX_LOGS = resolve(FIXTURES, 'kafka-logs');

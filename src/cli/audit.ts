@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { auditPath } from '../audit/index.js';
 import { classifyPath, readLogDir } from '../io/logdir.js';
-import { auditJson, auditText } from '../view/audit.js';
+import { auditJson, auditText } from '../audit/report-text.js';
 import { createProgress } from '../view/progress.js';
 
 /** `kseg audit PATH`: exit 0 clean, 1 anomalies, 2 could not run. */

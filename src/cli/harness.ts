@@ -5,7 +5,7 @@ import { readConsumeLog } from '../harness/consume-log.js';
 import { readManifest } from '../harness/manifest.js';
 import { verifyRun, type VerifyReport } from '../harness/verify.js';
 import { PROFILES, type ProfileName, buildWorkload } from '../harness/workload.js';
-import { verifyReportJson, verifyReportText } from '../view/harness.js';
+import { verifyReportJson, verifyReportText } from '../harness/report-text.js';
 
 function int(name: string) {
   return (v: string) => {

@@ -1,5 +1,5 @@
-import type { Anomaly, AuditReport } from '../audit/index.js';
-import { SCHEMA_VERSION, int64Json, toJson } from './json.js';
+import type { Anomaly, AuditReport } from './index.js';
+import { SCHEMA_VERSION, int64Json, toJson } from '../view/json.js';
 
 /** The JSON document of schema/audit.schema.json. */
 export function auditJson(r: AuditReport): string {

@@ -1,5 +1,5 @@
-import { GOOD_CLASSES, RECORD_CLASSES, type VerifyReport } from '../harness/verify.js';
-import { SCHEMA_VERSION, toJson } from './json.js';
+import { GOOD_CLASSES, RECORD_CLASSES, type VerifyReport } from './verify.js';
+import { SCHEMA_VERSION, toJson } from '../view/json.js';
 
 /** `kseg harness verify --format json`: the report as one JSON document (schema/harness-verify.schema.json). */
 export function verifyReportJson(r: VerifyReport): string {
