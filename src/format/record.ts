@@ -7,6 +7,7 @@ import {
   RECORD_BATCH_OVERHEAD,
   decodeLegacyEntryHeader,
   incrementSequence,
+  legacyHeaderSize,
 } from './batch.js';
 import { FormatError } from './errors.js';
 import { type Int64, addInt64, readInt32, readInt8, readInt64, readUint32 } from './int64.js';
@@ -59,7 +60,17 @@ export interface LogRecord {
   offsetDelta: number;
   timestampDelta: Int64;
   /** Legacy only: the message's magic, its stored CRC-32 and whether it matches. */
-  legacy?: { magic: number; attributes: number; crc: number; isValid: boolean; timestampType: string };
+  legacy?: {
+    magic: number;
+    attributes: number;
+    crc: number;
+    isValid: boolean;
+    timestampType: string;
+    /** The offset field as stored (inner messages of a v1 wrapper store relative offsets). */
+    storedOffset: Int64;
+    /** The message's own timestamp field (-1 for magic 0), before any LogAppendTime override. */
+    storedTimestamp: Int64;
+  };
   spans?: RecordSpans;
 }
 
@@ -345,6 +356,39 @@ function decodeLegacyMessage(buf: Uint8Array, at: number, end: number, position:
   return { size, magic, attributes, keySize, key, valueSize, value, crc, isValid };
 }
 
+/** Where a legacy message's key and value lie, read leniently (for views of damaged bytes too). */
+export interface LegacyMessageLayout {
+  /** Position of the key length field, relative to the entry start. */
+  keySizeAt: number;
+  keySize: number;
+  valueSizeAt: number;
+  /** -1 when the length field itself lies past the entry. */
+  valueSize: number;
+  key: Uint8Array | null;
+  value: Uint8Array | null;
+}
+
+/**
+ * The key/value layout of the legacy message at `buf[at, at + sizeInBytes)`. Never throws: lengths
+ * that run past the entry give truncated views, a value length past the entry reads as -1.
+ */
+export function legacyMessageLayout(buf: Uint8Array, at: number, header: LegacyEntryHeader): LegacyMessageLayout {
+  const end = at + header.sizeInBytes;
+  const keySizeAt = legacyHeaderSize(header.magic);
+  const keySize = at + keySizeAt + 4 <= end ? readInt32(buf, at + keySizeAt) : -1;
+  const valueSizeAt = keySizeAt + 4 + Math.max(keySize, 0);
+  const valueSize = at + valueSizeAt + 4 <= end ? readInt32(buf, at + valueSizeAt) : -1;
+  const clip = (start: number, len: number) => buf.subarray(Math.min(at + start, end), Math.min(at + start + len, end));
+  return {
+    keySizeAt,
+    keySize,
+    valueSizeAt,
+    valueSize,
+    key: keySize >= 0 ? clip(keySizeAt + 4, keySize) : null,
+    value: valueSize >= 0 ? clip(valueSizeAt + 4, valueSize) : null,
+  };
+}
+
 /** Whether a legacy entry's stored CRC-32 matches (LegacyRecord.isValid). */
 export function isLegacyEntryValid(buf: Uint8Array, at: number, header: LegacyEntryHeader): boolean {
   return header.size >= MIN_RECORD_OVERHEAD && header.crc === crc32(buf.subarray(at + 16, at + header.sizeInBytes));
@@ -376,7 +420,7 @@ export function decodeLegacyRecords(buf: Uint8Array, at: number, header: LegacyE
             attributes: m.attributes,
             offsetDelta: 0,
             timestampDelta: 0,
-            legacy: { magic: m.magic, attributes: m.attributes, crc: m.crc, isValid: m.isValid, timestampType: header.timestampType },
+            legacy: { magic: m.magic, attributes: m.attributes, crc: m.crc, isValid: m.isValid, timestampType: header.timestampType, storedOffset: header.offset, storedTimestamp: header.timestamp },
           },
         ],
       };
@@ -442,7 +486,15 @@ export function decodeLegacyRecords(buf: Uint8Array, at: number, header: LegacyE
       attributes: m.attributes,
       offsetDelta: 0,
       timestampDelta: 0,
-      legacy: { magic: m.magic, attributes: m.attributes, crc: m.crc, isValid: m.isValid, timestampType: header.timestampType },
+      legacy: {
+        magic: m.magic,
+        attributes: m.attributes,
+        crc: m.crc,
+        isValid: m.isValid,
+        timestampType: header.timestampType,
+        storedOffset: h.offset,
+        storedTimestamp: h.timestamp,
+      },
     });
     p += h.sizeInBytes;
   }

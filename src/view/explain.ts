@@ -6,10 +6,8 @@ import {
   RECORD_BATCH_OVERHEAD,
   type RecordBatchHeader,
   V2_CRC_START,
-  legacyHeaderSize,
 } from '../format/batch.js';
-import { readInt32, readInt64 } from '../format/int64.js';
-import type { LogRecord } from '../format/record.js';
+import { type LogRecord, legacyMessageLayout } from '../format/record.js';
 import type { LogBatch } from '../io/batches.js';
 import { type Palette, palette } from './color.js';
 import { SCHEMA_VERSION, int64Json } from './json.js';
@@ -18,7 +16,7 @@ import { isoTime } from './records.js';
 /**
  * `kseg explain`: every byte of one batch, in order, as rows of (byte range, raw hex, field,
  * decoded value, meaning). Header rows come from RECORD_BATCH_LAYOUT, record rows from the spans
- * decodeBatchRecords reports, legacy messages from their fixed layout and decoded sizes. The rows
+ * decodeBatchRecords reports, legacy messages from legacyMessageLayout and the decoded records. The rows
  * of a section tile it exactly: the file bytes of the batch, then (for a compressed batch) the
  * decompressed records stream. Nothing is decoded here; values come from the decoded header and
  * records.
@@ -302,17 +300,14 @@ function explainLegacy(batch: LogBatch, h: LegacyEntryHeader): ExplainBatch {
   const decoded = batch.records();
   const rows = new Rows(bytes, P);
   const sections: ExplainSection[] = [];
-  // The wrapper's (or the message's) own key and value lengths, at their fixed places.
-  const kAt = legacyHeaderSize(h.magic);
-  const keySize = readInt32(bytes, kAt);
-  const vAt = kAt + 4 + Math.max(keySize, 0);
-  const valueSize = vAt + 4 <= h.sizeInBytes ? readInt32(bytes, vAt) : -1;
+  // The wrapper's (or the message's) own key and value, as the format layer lays them out.
+  const layout = legacyMessageLayout(bytes, 0, h);
+  const { keySize, valueSize, value } = layout;
   const wrapped = h.compression !== 0;
-  const value = valueSize >= 0 ? bytes.subarray(vAt + 4, vAt + 4 + valueSize) : null;
   const reached = legacyMessageRows(
     rows,
     P,
-    { offset: h.offset, offsetMeaning: wrapped ? 'offset of the LAST inner message (the wrapper carries it)' : 'offset of this message', size: h.size, crc: h.crc, magic: h.magic, attributes: h.attributes, timestamp: h.timestamp, keySize, key: keySize >= 0 ? bytes.subarray(kAt + 4, kAt + 4 + keySize) : null, valueSize, value, crcOk: computed === h.crc },
+    { offset: h.offset, offsetMeaning: wrapped ? 'offset of the LAST inner message (the wrapper carries it)' : 'offset of this message', size: h.size, crc: h.crc, magic: h.magic, attributes: h.attributes, timestamp: h.timestamp, keySize, key: layout.key, valueSize, value, crcOk: computed === h.crc },
     0,
     '',
     wrapped ? `the inner messages, compressed as one ${codecName(h.compression)} stream` : 'value bytes',
@@ -330,13 +325,13 @@ function explainLegacy(batch: LogBatch, h: LegacyEntryHeader): ExplainBatch {
             inner,
             at,
             {
-              offset: readInt64(d, at),
+              offset: r.legacy!.storedOffset,
               offsetMeaning: h.magic === 1 ? `relative to the wrapper: absolute offset ${r.offset}` : `absolute offset ${r.offset}`,
               size: r.sizeInBytes - LOG_OVERHEAD,
               crc: r.legacy!.crc,
               magic: r.legacy!.magic,
               attributes: r.legacy!.attributes,
-              timestamp: r.legacy!.magic === 1 ? readInt64(d, at + 18) : -1,
+              timestamp: r.legacy!.storedTimestamp,
               keySize: r.keySize,
               key: r.key,
               valueSize: r.valueSize,
