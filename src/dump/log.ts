@@ -195,39 +195,95 @@ function stringIndex(begin: number, end: number, length: number): JavaException 
   return new JavaException('java.lang.StringIndexOutOfBoundsException', `begin ${begin}, end ${end}, length ${length}`);
 }
 
-/** DumpLogSegments.dumpLog: a `.log` segment or a KRaft `.checkpoint`. */
-export function dumpLog(path: string, opts: DumpLogOptions, io: DumpIO, reports: DumpReports): void {
-  const { out } = io;
+/** What dumpLog has set up before walking: the file, its window and the names it prints. */
+export interface OpenedLog {
+  name: string;
+  absPath: string;
+  file: SegmentFile;
+  windowEnd: number;
+}
+
+/**
+ * The part of DumpLogSegments.dumpLog before the walk: the header line, FileRecords.open and
+ * slice. The caller closes the file.
+ */
+export function openLog(path: string, opts: DumpLogOptions, io: DumpIO): OpenedLog {
   const name = javaFileName(path);
   const header = headerLine(name);
-  if (header !== null) out.text(header);
+  if (header !== null) io.out.text(header);
   const absPath = javaAbsolutePath(path, io.cwd);
   const file = openSegment(absPath, path);
   try {
-    const windowEnd = sliceWindow(file, path, 0, opts.maxBytes);
-    let lastOffset: Int64 = -1;
-    const walk = walkEntries(file, path, 0, windowEnd);
-    let validBytes = 0;
-    for (;;) {
-      const step = walk.next();
-      if (step.done) break;
-      const { buf, at, position, frame } = step.value;
-      const h = loadHeader(file, buf, at, position, windowEnd, path);
-      printBatchLine(io, buf, at, h, validBytes);
-      if (opts.deepIteration) lastOffset = dumpRecords(io, buf, at, h, opts, reports, absPath, lastOffset);
-      validBytes += frame.totalSize;
-    }
-    const trailing = windowEnd - validBytes;
-    if (trailing > 0 && opts.maxBytes === INT_MAX) out.text(`Found ${trailing} invalid bytes at the end of ${name}\n`);
-  } finally {
+    return { name, absPath, file, windowEnd: sliceWindow(file, path, 0, opts.maxBytes) };
+  } catch (e) {
     file.close();
+    throw e;
   }
 }
 
-function printBatchLine(io: DumpIO, buf: Uint8Array, at: number, h: BatchHeader, position: number): void {
+/** Where a walk reports a record whose offset does not follow the previous one (null: none yet). */
+export type OffsetGap = (previous: Int64 | null, next: Int64) => void;
+
+/** How a walk over a byte range of batches formats them: shared by the serial dump and the workers. */
+export interface RangeContext {
+  file: SegmentFile;
+  /** The path as given (what Kafka's messages print). */
+  path: string;
+  /** End of the FileRecords slice of the whole dump (printed by some failures). */
+  windowEnd: number;
+  opts: DumpLogOptions;
+  out: ByteSink;
+  gap: OffsetGap;
+}
+
+/**
+ * Formats the batches of [start, end) into `ctx.out`, as DumpLogSegments' loop does. `lastOffset`
+ * is the offset of the record before the range (-1 at the start of a file, null if unknown).
+ * Returns the position where the walk stopped and the last record offset; throws Kafka's exception
+ * after printing what Kafka prints before it.
+ */
+export function formatRange(ctx: RangeContext, start: number, end: number, lastOffsetIn: Int64 | null): { position: number; lastOffset: Int64 | null } {
+  const { file, path, windowEnd, opts, out, gap } = ctx;
+  let lastOffset = lastOffsetIn;
+  const walk = walkEntries(file, path, start, end);
+  for (;;) {
+    const step = walk.next();
+    if (step.done) return { position: step.value, lastOffset };
+    const { buf, at, position } = step.value;
+    const h = loadHeader(file, buf, at, position, windowEnd, path);
+    printBatchLine(out, buf, at, h, position);
+    if (opts.deepIteration) lastOffset = dumpRecords(out, buf, at, h, opts, gap, lastOffset);
+  }
+}
+
+/** The line after the walk: bytes of the window the walk did not reach, unless --max-bytes was given. */
+export function trailingBytesLine(log: OpenedLog, opts: DumpLogOptions, position: number): string | null {
+  const trailing = log.windowEnd - position;
+  return trailing > 0 && opts.maxBytes === INT_MAX ? `Found ${trailing} invalid bytes at the end of ${log.name}\n` : null;
+}
+
+/** DumpLogSegments.dumpLog: a `.log` segment or a KRaft `.checkpoint`. */
+export function dumpLog(path: string, opts: DumpLogOptions, io: DumpIO, reports: DumpReports): void {
+  const log = openLog(path, opts, io);
+  try {
+    dumpOpenedLog(log, path, opts, io, reports);
+  } finally {
+    log.file.close();
+  }
+}
+
+/** The serial walk of an opened log, from its start to the end of its window. */
+export function dumpOpenedLog(log: OpenedLog, path: string, opts: DumpLogOptions, io: DumpIO, reports: DumpReports): void {
+  const { absPath } = log;
+  const gap: OffsetGap = (previous, next) => reports.nonConsecutiveOffset(absPath, previous!, next);
+  const { position } = formatRange({ file: log.file, path, windowEnd: log.windowEnd, opts, out: io.out, gap }, 0, log.windowEnd, -1);
+  const line = trailingBytesLine(log, opts, position);
+  if (line !== null) io.out.text(line);
+}
+
+function printBatchLine(out: ByteSink, buf: Uint8Array, at: number, h: BatchHeader, position: number): void {
   // Written piece by piece into the output buffer (no per-line string): this is the hot path of
   // shallow dumps. The text is exactly DumpLogSegments.printBatchLevel's.
-  const out = io.out;
   if (h.format === 'v2') {
     out.raw(L_BASE_OFFSET);
     out.int(h.baseOffset);
@@ -293,25 +349,21 @@ function printBatchTail(
 }
 
 function dumpRecords(
-  io: DumpIO,
+  out: ByteSink,
   buf: Uint8Array,
   at: number,
   h: BatchHeader,
   opts: DumpLogOptions,
-  reports: DumpReports,
-  absPath: string,
-  lastOffsetIn: Int64,
-): Int64 {
+  gap: OffsetGap,
+  lastOffsetIn: Int64 | null,
+): Int64 | null {
   let lastOffset = lastOffsetIn;
   const decoded = entryRecords(buf, at, h);
-  const out = io.out;
   const isControl = h.format === 'v2' && h.isControl;
   const legacy = h.format === 'legacy';
   const tsLabel = L_TS[h.timestampType]!;
   for (const r of decoded.records) {
-    if (r.offset !== addInt64(lastOffset, 1)) {
-      reports.nonConsecutiveOffset(absPath, lastOffset, r.offset);
-    }
+    if (lastOffset === null || r.offset !== addInt64(lastOffset, 1)) gap(lastOffset, r.offset);
     lastOffset = r.offset;
     if (!opts.skipRecordMetadata) {
       out.raw(L_RECORD_OFFSET);
@@ -343,12 +395,12 @@ function dumpRecords(
       const t = opts.parser.parse(r);
       if (t.key !== undefined) {
         out.text(`${prefix}key: `);
-        write(io, t.key);
+        write(out, t.key);
         prefix = ' ';
       }
       if (t.value !== undefined) {
         out.text(`${prefix}payload: `);
-        write(io, t.value);
+        write(out, t.value);
       }
     }
     out.text('\n');
@@ -357,9 +409,9 @@ function dumpRecords(
   return lastOffset;
 }
 
-function write(io: DumpIO, t: DecodedText): void {
-  if (typeof t === 'string') io.out.text(t);
-  else io.out.javaUtf8(t);
+function write(out: ByteSink, t: DecodedText): void {
+  if (typeof t === 'string') out.text(t);
+  else out.javaUtf8(t);
 }
 
 export type { LegacyEntryHeader, RecordBatchHeader };

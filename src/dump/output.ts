@@ -146,6 +146,12 @@ export class ByteSink {
     this.len += b.length;
   }
 
+  /** Hands a finished piece of output to the target as is, after what is buffered (no copy). */
+  pass(b: Uint8Array): void {
+    this.flush();
+    if (b.length > 0) this.target(b);
+  }
+
   flush(): void {
     if (this.len === 0) return;
     // The target consumes (or copies) the chunk synchronously, so the buffer is reused.

@@ -4,7 +4,7 @@ import { dumpIndex, dumpProducerSnapshot, dumpTimeIndex, dumpTxnIndex } from './
 import { JavaException } from './java-exception.js';
 import { javaFileName, javaFilePath } from './java.js';
 import { OPTION_TABLE, TOOL_DESCRIPTION } from './help-text.js';
-import { type RecordTextParser, dumpLog } from './log.js';
+import { type DumpLogOptions, type RecordTextParser, dumpLog } from './log.js';
 import { DEFAULT_DECODER, DumpOptions } from './options.js';
 import type { DumpIO } from './output.js';
 import {
@@ -15,6 +15,7 @@ import {
   createShareGroupStateParser,
   createTransactionLogParser,
 } from './parsers/index.js';
+import { dumpLogAsync } from './parallel.js';
 import { DumpReports } from './reports.js';
 
 /** The Kafka version this drop-in reproduces (what `--version` prints). */
@@ -38,7 +39,7 @@ function adapt(p: MessageParser): RecordTextParser {
 }
 
 /** DumpLogSegmentsOptions.messageParser(): decoder flags in Kafka's order of precedence. */
-function messageParser(o: DumpOptions): RecordTextParser {
+export function messageParser(o: DumpOptions): RecordTextParser {
   if (o.has('offsets-decoder')) return adapt(createOffsetsParser());
   if (o.has('transaction-log-decoder')) return adapt(createTransactionLogParser());
   if (o.has('cluster-metadata-decoder')) return adapt(createClusterMetadataParser());
@@ -55,23 +56,70 @@ function messageParser(o: DumpOptions): RecordTextParser {
  */
 export function runDumpLog(args: readonly string[], io: DumpIO): number {
   try {
-    return execute(args, io);
-  } catch (e) {
-    if (e instanceof JavaException) {
-      io.err.text(`${e.firstLine}\n`);
-      return 1;
+    const steps = execute(args, io);
+    for (let step = steps.next(); ; step = steps.next()) {
+      if (step.done) return step.value;
+      const job = step.value;
+      dumpLog(job.path, job.opts, io, job.reports);
     }
-    // A bug of ours: say so plainly rather than pretend to be Kafka.
-    const message = e instanceof Error ? (e.stack ?? e.message) : String(e);
-    io.err.text(`kafka-dump-log: internal error: ${message}\n`);
-    return 2;
+  } catch (e) {
+    return failure(e, io);
   } finally {
     io.out.flush();
     io.err.flush();
   }
 }
 
-function execute(args: readonly string[], io: DumpIO): number {
+/**
+ * runDumpLog for the command line: the same run, except that deep dumps of large `.log` and
+ * `.checkpoint` files are formatted by worker threads (see parallel.ts), with the same output.
+ */
+export async function runDumpLogAsync(args: readonly string[], io: DumpIO): Promise<number> {
+  try {
+    const steps = execute(args, io);
+    for (let step = steps.next(); ; step = steps.next()) {
+      if (step.done) return step.value;
+      const job = step.value;
+      await dumpLogAsync(job.path, job.opts, io, job.reports, job.workerArgs);
+    }
+  } catch (e) {
+    return failure(e, io);
+  } finally {
+    io.out.flush();
+    io.err.flush();
+  }
+}
+
+function failure(e: unknown, io: DumpIO): number {
+  if (e instanceof JavaException) {
+    io.err.text(`${e.firstLine}\n`);
+    return 1;
+  }
+  // A bug of ours: say so plainly rather than pretend to be Kafka.
+  const message = e instanceof Error ? (e.stack ?? e.message) : String(e);
+  io.err.text(`kafka-dump-log: internal error: ${message}\n`);
+  return 2;
+}
+
+/** A `.log`/`.checkpoint` file to dump, handed to the runner (which does it serially or not). */
+interface LogJob {
+  path: string;
+  opts: DumpLogOptions;
+  reports: DumpReports;
+  /** The arguments a worker rebuilds the same parser from, or null if the parser has state across records. */
+  workerArgs: readonly string[] | null;
+}
+
+/** DefaultDecoder prints a running identity hash per record: only one thread can number them in order. */
+function parserIsStateless(o: DumpOptions): boolean {
+  const coordinator = ['offsets-decoder', 'transaction-log-decoder', 'cluster-metadata-decoder', 'remote-log-metadata-decoder', 'share-group-state-decoder'];
+  if (coordinator.some((f) => o.has(f))) return true;
+  const stateful = 'org.apache.kafka.tools.api.DefaultDecoder';
+  return o.valueOf('value-decoder-class', DEFAULT_DECODER) !== stateful && o.valueOf('key-decoder-class', DEFAULT_DECODER) !== stateful;
+}
+
+/** DumpLogSegments.main's loop; yields each log dump to the runner. Returns the exit code. */
+function* execute(args: readonly string[], io: DumpIO): Generator<LogJob, number, void> {
   const opts = new DumpOptions(args);
   if (opts.isHelp) {
     io.err.text(`${TOOL_DESCRIPTION}\n${OPTION_TABLE}`);
@@ -101,7 +149,8 @@ function execute(args: readonly string[], io: DumpIO): number {
         const parser = messageParser(opts);
         const skipRecordMetadata = opts.skipRecordMetadata;
         const maxBytes = opts.maxBytes();
-        dumpLog(path, { printContents, deepIteration, parser, skipRecordMetadata, maxBytes }, io, reports);
+        const workerArgs = parserIsStateless(opts) ? args : null;
+        yield { path, opts: { printContents, deepIteration, parser, skipRecordMetadata, maxBytes }, reports, workerArgs };
         break;
       }
       case '.index':

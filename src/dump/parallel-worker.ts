@@ -1,0 +1,126 @@
+import { type MessagePort, parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import type { Int64 } from '../format/int64.js';
+import { JavaException } from './java-exception.js';
+import type { SegmentFile } from '../io/segment-file.js';
+import { type RecordTextParser, formatRange, openSegment } from './log.js';
+import { DumpOptions } from './options.js';
+import { ByteSink } from './output.js';
+import { type ChunkJob, type ChunkResult, PART_BYTES, PARTS_PER_WORKER } from './parallel.js';
+import { messageParser } from './run.js';
+
+/**
+ * A worker of the parallel deep dump (parallel.ts): formats one chunk of batches at a time with the
+ * serial code and returns its output, record offsets and failure.
+ */
+let parts: Uint8Array[] = [];
+/** The chunk being formatted (its output pieces are sent on as they fill). */
+let current = -1;
+/** Output pieces the main thread has written and sent back, for reuse. */
+const free: ArrayBuffer[] = [];
+
+/** Output pieces sent together while a chunk is in progress. */
+const STREAM_PARTS = 4;
+// One sink for all chunks: each full buffer is copied out into a transferable ArrayBuffer.
+const sink = new ByteSink((c) => {
+  const ab = c.length <= PART_BYTES ? freePart() : new ArrayBuffer(c.length);
+  const part = new Uint8Array(ab, 0, c.length);
+  part.set(c);
+  parts.push(part);
+  if (parts.length >= STREAM_PARTS) {
+    const out = parts;
+    parts = [];
+    parentPort!.postMessage({ id: current, partial: out }, out.map((p) => p.buffer as ArrayBuffer));
+  }
+}, PART_BYTES);
+let parserFor: { key: string; parser: RecordTextParser } | null = null;
+
+function parserOf(args: readonly string[]): RecordTextParser {
+  const key = JSON.stringify(args);
+  if (parserFor === null || parserFor.key !== key) parserFor = { key, parser: messageParser(new DumpOptions(args)) };
+  return parserFor.parser;
+}
+
+/**
+ * The file of the current dump, opened once for all its chunks (a SegmentFile holds a 1 MiB read
+ * buffer: one per chunk would be garbage the GC is slow to return).
+ */
+let open: { dump: number; file: SegmentFile } | null = null;
+
+function fileOf(job: ChunkJob): SegmentFile {
+  if (open !== null && open.dump === job.dump) return open.file;
+  closeFile();
+  const file = openSegment(job.absPath, job.path);
+  open = { dump: job.dump, file };
+  return file;
+}
+
+function closeFile(): void {
+  open?.file.close();
+  open = null;
+}
+
+/**
+ * Backpressure: a worker owns at most PARTS_PER_WORKER output pieces. When all are out (queued in
+ * the main thread behind the chunk being written), it waits until the main thread writes and
+ * returns some: memory stays bounded whatever the chunk size and the output's expansion.
+ */
+const { recycle, signal } = workerData as { recycle: MessagePort; signal: Int32Array };
+let owned = 0;
+
+function freePart(): ArrayBuffer {
+  for (;;) {
+    const ab = free.pop();
+    if (ab !== undefined) return ab;
+    const seen = Atomics.load(signal, 0);
+    for (let m = receiveMessageOnPort(recycle); m !== undefined; m = receiveMessageOnPort(recycle)) free.push(...(m.message as ArrayBuffer[]));
+    if (free.length > 0) continue;
+    if (owned < PARTS_PER_WORKER) {
+      owned++;
+      return new ArrayBuffer(PART_BYTES);
+    }
+    Atomics.wait(signal, 0, seen);
+  }
+}
+
+function run(job: ChunkJob & { id: number }): ChunkResult {
+  parts = [];
+  current = job.id;
+  let first: Int64 | null = null;
+  let last: Int64 | null = null;
+  const pairs: Int64[] = [];
+  let error: ChunkResult['error'] = null;
+  try {
+    const opts = {
+      printContents: job.printContents,
+      deepIteration: job.deepIteration,
+      skipRecordMetadata: job.skipRecordMetadata,
+      maxBytes: job.maxBytes,
+      parser: parserOf(job.args),
+    };
+    const file = fileOf(job);
+    {
+      const gap = (previous: Int64 | null, next: Int64) => {
+        if (previous === null) first = next;
+        else pairs.push(previous, next);
+      };
+      // The offset before the chunk is the main thread's to compare: start from "unknown".
+      const r = formatRange({ file, path: job.path, windowEnd: job.windowEnd, opts, out: sink, gap }, job.start, job.end, null);
+      last = r.lastOffset;
+      if (r.position !== job.end) throw new Error(`parallel dump: chunk [${job.start}, ${job.end}) stopped at ${r.position}`);
+    }
+  } catch (e) {
+    error = e instanceof JavaException ? { javaClass: e.javaClass, javaMessage: e.javaMessage } : { internal: e instanceof Error ? (e.stack ?? e.message) : String(e) };
+  }
+  sink.flush();
+
+  return { id: job.id, parts, first, last, pairs, error };
+}
+
+parentPort!.on('message', (msg: (ChunkJob & { id: number }) | { close: number }) => {
+  if ('close' in msg) {
+    if (open !== null && open.dump === msg.close) closeFile();
+    return;
+  }
+  const r = run(msg);
+  parentPort!.postMessage(r, r.parts.map((p) => p.buffer as ArrayBuffer));
+});

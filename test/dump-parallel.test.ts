@@ -1,0 +1,253 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MUTATION_KINDS, type MutationSpec, applyMutation } from '../src/audit/mutations.js';
+import { crc32c } from '../src/codec/index.js';
+import { RECORD_BATCH_LAYOUT, V2_CRC_START } from '../src/format/batch.js';
+import { ByteSink } from '../src/dump/output.js';
+import { closeDumpWorkers, parallelStats } from '../src/dump/parallel.js';
+import { runDumpLogAsync } from '../src/dump/run.js';
+import { FIXTURES, REPO, dumpInProcess } from './helpers.js';
+
+/**
+ * The parallel deep dump (src/dump/parallel.ts) against the serial one, on segments built from
+ * real fixture batches: with the size threshold lowered, a segment of ~1 MB is cut into ~30
+ * chunks, and every run must print exactly what the serial run prints (stdout, stderr, exit code),
+ * including damaged copies whose failures land in any chunk, windows cut by --max-bytes, and
+ * non-consecutive offsets across chunk boundaries. The workers run from dist/ (built here).
+ */
+const MIN_BYTES = 256 * 1024; // chunks of MIN_BYTES / 8 = 32 KiB
+process.env.KSEG_PARALLEL_MIN_BYTES = String(MIN_BYTES);
+delete process.env.KSEG_PARALLEL_CHUNK_BYTES;
+
+const dir = mkdtempSync(join(tmpdir(), 'kseg-parallel-'));
+
+beforeAll(() => {
+  const r = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: REPO, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`build failed: ${r.stdout}${r.stderr}`);
+}, 120_000);
+afterAll(async () => {
+  await closeDumpWorkers();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const field = (name: string) => RECORD_BATCH_LAYOUT.find((f) => f.field === name)!.offset;
+
+/** The v2 batches of fixture segments, in order. */
+function batchesOf(partition: string, logs: string[]): Buffer[] {
+  const out: Buffer[] = [];
+  for (const name of logs) {
+    const b = readFileSync(join(FIXTURES, 'kafka-logs', partition, name));
+    for (let p = 0; p + 61 <= b.length; ) {
+      const size = 12 + b.readInt32BE(p + 8);
+      if (b[p + 16] === 2) out.push(b.subarray(p, p + size));
+      p += size;
+    }
+  }
+  return out;
+}
+
+/**
+ * Repeats `batches` up to `bytes`, with contiguous base offsets from `base` (plus `gap(i)` more
+ * before batch i) and CRC-32C recomputed. Returns the segment and its batch positions.
+ */
+function buildSegment(batches: Buffer[], bytes: number, base: number, gap: (i: number) => number = () => 0): { log: Buffer; anchors: number[] } {
+  const parts: Buffer[] = [];
+  const anchors: number[] = [];
+  let size = 0;
+  let offset = BigInt(base);
+  for (let i = 0; size < bytes; i++) {
+    const c = Buffer.from(batches[i % batches.length]!);
+    offset += BigInt(gap(i));
+    c.writeBigInt64BE(offset, field('baseOffset'));
+    c.writeUInt32BE(crc32c(c.subarray(V2_CRC_START)), field('crc'));
+    offset += BigInt(c.readInt32BE(field('lastOffsetDelta')) + 1);
+    anchors.push(size);
+    parts.push(c);
+    size += c.length;
+  }
+  return { log: Buffer.concat(parts), anchors };
+}
+
+interface Run {
+  stdout: Buffer;
+  stderr: Buffer;
+  code: number;
+}
+
+async function dumpAsync(args: readonly string[]): Promise<Run> {
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  const io = { out: new ByteSink((c) => out.push(Buffer.from(c))), err: new ByteSink((c) => err.push(Buffer.from(c))), cwd: dir };
+  const code = await runDumpLogAsync(args, io);
+  return { stdout: Buffer.concat(out), stderr: Buffer.concat(err), code };
+}
+
+/** Runs `args` serially and in parallel; asserts identical results. Returns the serial run and the chunks dumped in parallel. */
+async function compare(args: readonly string[]): Promise<{ serial: Run; chunks: number }> {
+  const serial = dumpInProcess(args, dir);
+  const before = parallelStats.chunks;
+  const parallel = await dumpAsync(args);
+  const label = args.join(' ');
+  expect(parallel.stderr.toString('utf8'), label).toBe(serial.stderr.toString('utf8'));
+  expect(parallel.code, label).toBe(serial.code);
+  if (!parallel.stdout.equals(serial.stdout)) {
+    // Point at the first differing line rather than print megabytes.
+    const a = serial.stdout.toString('utf8').split('\n');
+    const b = parallel.stdout.toString('utf8').split('\n');
+    let i = 0;
+    while (i < a.length && a[i] === b[i]) i++;
+    expect(`line ${i}: ${b[i]}`, label).toBe(`line ${i}: ${a[i]}`);
+  }
+  return { serial, chunks: parallelStats.chunks - before };
+}
+
+const plain = buildSegment(batchesOf('plain-0', ['00000000000000000000.log', '00000000000000000189.log', '00000000000000000357.log']), 1_000_000, 0);
+const snappy = buildSegment(batchesOf('java-snappy-0', ['00000000000000000000.log']), 1_000_000, 0);
+const PLAIN = join(dir, '00000000000000000000.log');
+const SNAPPY = join(dir, 'snappy', '00000000000000000000.log');
+writeFileSync(PLAIN, plain.log);
+spawnSync('mkdir', ['-p', join(dir, 'snappy')]);
+writeFileSync(SNAPPY, snappy.log);
+
+const DEEP_MODES = [['--deep-iteration'], ['--print-data-log'], ['--print-data-log', '--skip-record-metadata'], ['--deep-iteration', '--skip-record-metadata']];
+
+describe.skipIf(availableParallelism() < 2)('parallel deep dump == serial dump', () => {
+  for (const [name, file] of [
+    ['uncompressed', PLAIN],
+    ['snappy', SNAPPY],
+  ] as const) {
+    it(`${name}: shallow (always serial) and every deep mode, on many chunks`, async () => {
+      const shallow = await compare(['--files', file]);
+      expect(shallow.chunks).toBe(0);
+      for (const mode of DEEP_MODES) {
+        const r = await compare([...mode, '--files', file]);
+        expect(r.serial.code).toBe(0);
+        expect(r.chunks).toBeGreaterThanOrEqual(25);
+      }
+    });
+    it(`${name}: --max-bytes windows, in the middle of batches and past the end`, async () => {
+      const size = name === 'uncompressed' ? plain.log.length : snappy.log.length;
+      for (const maxBytes of [MIN_BYTES, 300_001, 512 * 1024 + 17, size - 1, size, size + 5, 2147483647]) {
+        for (const mode of [['--deep-iteration'], ['--print-data-log']]) {
+          const r = await compare([...mode, '--max-bytes', String(maxBytes), '--files', file]);
+          expect(r.chunks).toBeGreaterThan(1);
+        }
+      }
+      // Below the threshold: serial, same output either way.
+      expect((await compare(['--print-data-log', '--max-bytes', '1000', '--files', file])).chunks).toBe(0);
+    });
+  }
+
+  it('trailing bytes: "Found N invalid bytes", and an undersized entry at the end (CorruptRecordException)', async () => {
+    const f = join(dir, '00000000000000000001.log');
+    const tail = Buffer.alloc(30);
+    tail.writeInt32BE(10_000, 8); // an entry that does not fit: 30 bytes left over
+    writeFileSync(f, Buffer.concat([plain.log, tail]));
+    let r = await compare(['--print-data-log', '--files', f]);
+    expect(r.serial.stdout.toString('utf8')).toMatch(/Found 30 invalid bytes at the end of 00000000000000000001\.log\n$/);
+    expect(r.chunks).toBeGreaterThan(1);
+    tail.writeInt32BE(5, 8); // size below the minimum record overhead
+    writeFileSync(f, Buffer.concat([plain.log, tail]));
+    r = await compare(['--deep-iteration', '--files', f]);
+    expect(r.serial.code).toBe(1);
+    expect(r.serial.stderr.toString('utf8')).toContain('CorruptRecordException: Found record size 5 smaller than minimum record overhead');
+    expect(r.chunks).toBeGreaterThan(1);
+  });
+
+  it('non-consecutive offsets inside and across chunk boundaries, over two files (end-of-run report)', async () => {
+    // A gap before every 7th batch, and the first batch starts at 5 (the serial walk starts from -1).
+    const gapped = buildSegment(batchesOf('plain-0', ['00000000000000000000.log']), 900_000, 5, (i) => (i % 7 === 3 ? 1000 + i : 0));
+    const f = join(dir, '00000000000000000005.log');
+    writeFileSync(f, gapped.log);
+    const r = await compare(['--deep-iteration', '--files', `${f},${SNAPPY},${f}`]);
+    const err = r.serial.stderr.toString('utf8');
+    expect(err).toContain(`Non-consecutive offsets in ${f}\n  -1 is followed by 5\n`);
+    expect(err.split('\n').filter((l) => l.includes('is followed by')).length).toBeGreaterThan(100);
+    expect(r.chunks).toBeGreaterThan(60);
+    // Chunk edges at every batch: each chunk boundary is also a gap or not, the report is the same.
+    process.env.KSEG_PARALLEL_CHUNK_BYTES = '1';
+    try {
+      const small = buildSegment(batchesOf('plain-0', ['00000000000000000000.log']), MIN_BYTES + 1000, 0, (i) => (i % 3 === 1 ? 2 : 0));
+      const g = join(dir, '00000000000000000000.gaps.log');
+      writeFileSync(g, small.log);
+      const s = await compare(['--print-data-log', '--files', g]);
+      expect(s.chunks).toBeGreaterThan(100);
+    } finally {
+      delete process.env.KSEG_PARALLEL_CHUNK_BYTES;
+    }
+  });
+
+  it('DefaultDecoder (a running identity per record, numbered across runs) stays serial', async () => {
+    const before = parallelStats.chunks;
+    const r = await dumpAsync(['--value-decoder-class', 'org.apache.kafka.tools.api.DefaultDecoder', '--files', PLAIN]);
+    expect(r.code).toBe(0);
+    expect(parallelStats.chunks).toBe(before);
+    const ids = [...r.stdout.toString('utf8').matchAll(/payload: \[B@([0-9a-f]+)\n/g)].map((m) => parseInt(m[1]!, 16));
+    expect(ids.length).toBeGreaterThan(1000);
+    expect(ids.every((v, i) => i === 0 || v === ids[i - 1]! + 1)).toBe(true);
+  });
+
+  it('mutated segments: 300 seeded cases, failures anywhere, same output and exit code as serial', async () => {
+    let state = 20261123;
+    const rand = () => {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      return state;
+    };
+    const sources = [
+      { file: join(dir, 'm-plain', '00000000000000000000.log'), ...buildSegment(batchesOf('plain-0', ['00000000000000000189.log']), 600_000, 0) },
+      { file: join(dir, 'm-snappy', '00000000000000000000.log'), ...buildSegment(batchesOf('java-snappy-0', ['00000000000000000000.log']), 600_000, 0) },
+    ];
+    for (const s of sources) spawnSync('mkdir', ['-p', join(s.file, '..')]);
+    const modes = [['--deep-iteration'], ['--print-data-log'], ['--print-data-log', '--skip-record-metadata'], ['--deep-iteration', '--max-bytes', '400000']];
+    const outcomes = new Map<string, number>();
+    let parallelRuns = 0;
+    /** Chunks written by failed parallel runs (the last one is the chunk that failed). */
+    const failedAt = new Set<number>();
+    for (let i = 0; i < 300; i++) {
+      const s = sources[i % sources.length]!;
+      let bytes = s.log;
+      const n = 1 + (rand() % 2);
+      for (let k = 0; k < n; k++) {
+        const m: MutationSpec = {
+          kind: rand() % MUTATION_KINDS.length,
+          at: rand(),
+          len: rand(),
+          value: rand(),
+          bytes: Uint8Array.from({ length: rand() % 200 }, () => rand() & 0xff),
+        };
+        bytes = applyMutation(bytes, m, s.anchors);
+      }
+      writeFileSync(s.file, bytes);
+      const r = await compare([...modes[i % modes.length]!, '--files', s.file]);
+      if (r.chunks > 0) parallelRuns++;
+      if (r.chunks > 0 && r.serial.code !== 0) failedAt.add(r.chunks);
+      const key = r.serial.code === 0 ? 'ok' : (/"main" ([\w.$]+)/.exec(r.serial.stderr.toString('utf8'))?.[1] ?? `exit ${r.serial.code}`);
+      outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
+    }
+    // The cases cover both outcomes, and several kinds of failure.
+    expect(parallelRuns).toBeGreaterThan(250);
+    expect(outcomes.get('ok') ?? 0).toBeGreaterThan(20);
+    expect([...outcomes.keys()].filter((k) => k !== 'ok').length).toBeGreaterThanOrEqual(3);
+    expect(outcomes.has('exit 2')).toBe(false);
+    // Failures landed in many different chunks, early and late.
+    expect(failedAt.size).toBeGreaterThanOrEqual(8);
+    expect(Math.max(...failedAt)).toBeGreaterThan(10);
+    console.log(`mutation cases: ${JSON.stringify(Object.fromEntries(outcomes))}; parallel runs ${parallelRuns}; failures in chunks ${[...failedAt].sort((a, b) => a - b).join(',')}`);
+  }, 180_000);
+
+  it('the launcher (bin/kafka-dump-log.js) takes the parallel path, byte for byte', () => {
+    const bin = resolve(REPO, 'bin/kafka-dump-log.js');
+    for (const mode of [['--print-data-log'], ['--deep-iteration', '--max-bytes', '700001']]) {
+      const args = [...mode, '--files', `${PLAIN},${SNAPPY}`];
+      const serial = dumpInProcess(args, dir);
+      const env = { ...process.env, KSEG_PARALLEL_MIN_BYTES: String(MIN_BYTES) };
+      const r = spawnSync(process.execPath, [bin, ...args], { cwd: dir, env, maxBuffer: 1 << 30 });
+      expect(r.status).toBe(serial.code);
+      expect(r.stderr.toString('utf8')).toBe(serial.stderr.toString('utf8'));
+      expect(r.stdout.equals(serial.stdout)).toBe(true);
+    }
+  });
+});
