@@ -199,6 +199,14 @@ if (plain.length) {
   const allRss = Math.max(...rows.filter((r) => r.mode !== 'cat').map((r) => r.rssMB));
   lines.push(`- peak RSS < 200 MB: ${fmt(rss, 1)} MB on the uncompressed segment, ${fmt(allRss, 1)} MB max over all -> ${allRss < 200 ? 'met' : 'NOT met'}`);
 }
+// kseg ls over a whole real log dir (issue target: under a second), timed as a whole process.
+const corpusLogs = path.resolve(root, '../shared/corpus/kafka-logs');
+if (existsSync(corpusLogs)) {
+  const ksegCli = path.join(root, 'bin/kseg.js');
+  const t = timeRuns([process.execPath, ksegCli, 'ls', corpusLogs, '--no-progress'], Math.max(runs, 5));
+  lines.push('');
+  lines.push(`kseg ls over ../shared/corpus/kafka-logs (31 partitions, Node start included): median ${fmt(t.median, 3)} s (best ${fmt(t.best, 3)} s), peak RSS ${fmt(t.rssMB, 1)} MB -> ${t.median < 1 ? 'under a second' : 'NOT under a second'}`);
+}
 for (const profile of profiles) {
   lines.push('');
   lines.push(`CPU profile of ${profile.mode} on the uncompressed segment (${fmt(profile.seconds, 2)} s wall with the profiler, ${fmt(profile.totalMs)} ms sampled), top self time:`);

@@ -286,12 +286,10 @@ describe.skipIf(!HAVE_SHARED)('kseg ls on the real-broker corpus and KRaft dirs'
     });
   }
 
-  it('takes well under a second over the whole corpus', () => {
-    const t0 = performance.now();
+  // Its speed (under a second for this log dir) is measured by `npm run bench`, not in a timed test.
+  it('lists all 31 partitions of the corpus from batch headers', () => {
     const s = lsSummary(resolve(corpus, 'kafka-logs'), { progress: false });
-    lsTable(s);
-    const ms = performance.now() - t0;
+    expect(lsTable(s)).toContain('31 partitions');
     expect(s.partitions.length).toBe(31);
-    expect(ms).toBeLessThan(1000);
   });
 });
