@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { jsonLines } from './json-lines.js';
 
 /**
  * The consume log written by `kseg harness consume`: JSON lines, one event each.
@@ -13,19 +14,10 @@ export type ConsumeEvent =
 
 export function parseConsumeLog(text: string): ConsumeEvent[] {
   const out: ConsumeEvent[] = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const l = lines[i]!.trim();
-    if (l === '') continue;
-    let o: unknown;
-    try {
-      o = JSON.parse(l);
-    } catch (e) {
-      throw new Error(`consume log line ${i + 1}: invalid JSON (${(e as Error).message})`);
-    }
-    const t = (o as { type?: unknown }).type;
-    if (t !== 'start' && t !== 'record' && t !== 'commit' && t !== 'end') throw new Error(`consume log line ${i + 1}: unknown event type ${JSON.stringify(t)}`);
-    out.push(o as ConsumeEvent);
+  for (const { value, line } of jsonLines(text, (n, message) => new Error(`consume log line ${n}: invalid JSON (${message})`))) {
+    const t = (value as { type?: unknown }).type;
+    if (t !== 'start' && t !== 'record' && t !== 'commit' && t !== 'end') throw new Error(`consume log line ${line}: unknown event type ${JSON.stringify(t)}`);
+    out.push(value as ConsumeEvent);
   }
   return out;
 }

@@ -1,4 +1,5 @@
 import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { jsonLines } from './json-lines.js';
 
 /**
  * One line of a run manifest: a record the producer sent, and what the broker answered.
@@ -77,17 +78,8 @@ function checkRow(o: unknown, line: number): ManifestRow {
 /** Parses a manifest (JSON lines; blank lines ignored). Throws ManifestError with the line number. */
 export function parseManifest(text: string): ManifestRow[] {
   const rows: ManifestRow[] = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const l = lines[i]!.trim();
-    if (l === '') continue;
-    let o: unknown;
-    try {
-      o = JSON.parse(l);
-    } catch (e) {
-      throw new ManifestError(`invalid JSON (${(e as Error).message})`, i + 1);
-    }
-    rows.push(checkRow(o, i + 1));
+  for (const { value, line } of jsonLines(text, (n, message) => new ManifestError(`invalid JSON (${message})`, n))) {
+    rows.push(checkRow(value, line));
   }
   return rows;
 }
