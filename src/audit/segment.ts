@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { crc32 as computeCrc32, crc32c } from '../codec/index.js';
+import { crc32 as computeCrc32 } from '../codec/index.js';
 import {
   type LegacyEntryHeader,
   type RecordBatchHeader,
@@ -14,7 +14,7 @@ import {
 } from '../format/batch.js';
 import type { FormatError } from '../format/errors.js';
 import { type Int64, addInt64, int64Max, readInt32, readInt64, readInt8, readUint32 } from '../format/int64.js';
-import { type DecodedRecords, decodeBatchRecords, decodeLegacyRecords, isLegacyEntryValid } from '../format/record.js';
+import { type DecodedRecords, computeBatchCrc, decodeBatchRecords, decodeLegacyRecords, isLegacyEntryValid } from '../format/record.js';
 import { decodeControlRecord } from '../format/schema/index.js';
 import { SegmentFile } from '../io/segment-file.js';
 import type { AnomalyClass, Findings } from './types.js';
@@ -183,7 +183,7 @@ class Scanner {
     if (offset < 0) return false;
     if (pr.magic === 2) {
       if ((w.buf[w.at + 22]! & 0x07) > 4 || readInt32(w.buf, w.at + 57) < 0) return false;
-      return readUint32(w.buf, w.at + 17) === crc32c(w.buf.subarray(w.at + V2_CRC_START, w.at + pr.totalSize));
+      return readUint32(w.buf, w.at + 17) === computeBatchCrc(w.buf, w.at, pr.totalSize);
     }
     const h = decodeBatchHeader(w.buf, w.at, q) as LegacyEntryHeader;
     return isLegacyEntryValid(w.buf, w.at, h);
@@ -238,7 +238,7 @@ class Scanner {
     // plausible batch still matches.
     if (next !== null && next - p >= RECORD_BATCH_OVERHEAD) {
       const w = this.file.window(p, next - p);
-      if (w.buf[w.at + 16] === 2 && readUint32(w.buf, w.at + 17) === crc32c(w.buf.subarray(w.at + V2_CRC_START, w.at + (next - p)))) {
+      if (w.buf[w.at + 16] === 2 && readUint32(w.buf, w.at + 17) === computeBatchCrc(w.buf, w.at, next - p)) {
         this.add('batch-size', p + 8, `batchLength says ${readInt32(w.buf, w.at + 8)} but the batch's checksum verifies over ${next - p - LOG_OVERHEAD} bytes${rest}`, { ...range, offset: readInt64(w.buf, w.at) });
         return;
       }
@@ -276,7 +276,7 @@ class Scanner {
     let header = decodeBatchHeader(w.buf, w.at, p);
     const crcValid =
       header.format === 'v2'
-        ? header.crc === crc32c(w.buf.subarray(w.at + V2_CRC_START, w.at + totalSize))
+        ? header.crc === computeBatchCrc(w.buf, w.at, totalSize)
         : isLegacyEntryValid(w.buf, w.at, header);
     if (!crcValid) {
       // Trust the size field only if it leads somewhere sensible.
@@ -286,12 +286,12 @@ class Scanner {
       w = this.file.window(p, Math.max(totalSize, RECORD_BATCH_OVERHEAD));
       header = decodeBatchHeader(w.buf, w.at, p);
       // A v2 batch whose magic byte was damaged: the v2 checksum still verifies.
-      if (header.format === 'legacy' && totalSize >= RECORD_BATCH_OVERHEAD && readUint32(w.buf, w.at + 17) === crc32c(w.buf.subarray(w.at + V2_CRC_START, w.at + totalSize))) {
+      if (header.format === 'legacy' && totalSize >= RECORD_BATCH_OVERHEAD && readUint32(w.buf, w.at + 17) === computeBatchCrc(w.buf, w.at, totalSize)) {
         this.add('batch-magic', p + 16, `magic byte ${header.magic}, but the batch is a v2 batch (its CRC-32C verifies)`, { offset: readInt64(w.buf, w.at) });
         return 'bad';
       }
       if (header.format === 'v2') {
-        const computed = crc32c(w.buf.subarray(w.at + V2_CRC_START, w.at + totalSize));
+        const computed = computeBatchCrc(w.buf, w.at, totalSize);
         this.add('batch-crc', p, `CRC-32C stored ${header.crc}, computed ${computed} over [${p + V2_CRC_START}, ${p + totalSize})`, { offset: header.baseOffset });
       } else {
         const msgEnd = w.at + totalSize;

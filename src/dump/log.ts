@@ -1,17 +1,15 @@
-import { crc32cRange } from '../codec/index.js';
 import { COMPRESSION_NAMES } from '../codec/index.js';
 import {
   type BatchHeader,
   type LegacyEntryHeader,
   type RecordBatchHeader,
   RECORD_BATCH_OVERHEAD,
-  V2_CRC_START,
   decodeBatchHeader,
   legacyHeaderSize,
 } from '../format/batch.js';
 import { FormatError } from '../format/errors.js';
 import { type Int64, addInt64, readInt8 } from '../format/int64.js';
-import { type DecodedRecords, type LogRecord, decodeBatchRecords, decodeLegacyRecords, isLegacyEntryValid } from '../format/record.js';
+import { type DecodedRecords, type LogRecord, decodeBatchRecords, decodeLegacyRecords, isEntryCrcValid } from '../format/record.js';
 import { EntryWalker, SegmentFile } from '../io/segment-file.js';
 import type { DecodedText } from './decoders.js';
 import { JavaException } from './java-exception.js';
@@ -312,13 +310,13 @@ function printBatchLine(out: ByteSink, buf: Uint8Array, at: number, h: BatchHead
     }
     // Kafka prints the first half with print(), then fails here on an unknown codec id.
     checkCompression(h.compression);
-    const valid = h.sizeInBytes >= RECORD_BATCH_OVERHEAD && h.crc === crc32cRange(buf, at + V2_CRC_START, at + h.sizeInBytes);
+    const valid = isEntryCrcValid(buf, at, h);
     printBatchTail(out, position, h.timestampType, h.maxTimestamp, h.sizeInBytes, h.magic, h.compression, h.crc, valid);
   } else {
     out.raw(L_LEGACY_OFFSET);
     out.int(h.offset);
     checkCompression(h.compression);
-    printBatchTail(out, position, h.timestampType, h.timestamp, h.sizeInBytes, h.magic, h.compression, h.crc, isLegacyEntryValid(buf, at, h));
+    printBatchTail(out, position, h.timestampType, h.timestamp, h.sizeInBytes, h.magic, h.compression, h.crc, isEntryCrcValid(buf, at, h));
   }
 }
 

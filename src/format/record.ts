@@ -1,10 +1,12 @@
-import { decompress, crc32, type CompressionTypeId } from '../codec/index.js';
+import { decompress, crc32, crc32cRange, type CompressionTypeId } from '../codec/index.js';
 import {
+  type BatchHeader,
   type LegacyEntryHeader,
   type RecordBatchHeader,
   LOG_OVERHEAD,
   MIN_RECORD_OVERHEAD,
   RECORD_BATCH_OVERHEAD,
+  V2_CRC_START,
   decodeLegacyEntryHeader,
   incrementSequence,
   legacyHeaderSize,
@@ -387,6 +389,20 @@ export function legacyMessageLayout(buf: Uint8Array, at: number, header: LegacyE
     key: keySize >= 0 ? clip(keySizeAt + 4, keySize) : null,
     value: valueSize >= 0 ? clip(valueSizeAt + 4, valueSize) : null,
   };
+}
+
+/** CRC-32C of a v2 batch's checksummed bytes, buf[at + 21, at + size) (DefaultRecordBatch.computeChecksum). */
+export function computeBatchCrc(buf: Uint8Array, at: number, size: number): number {
+  return crc32cRange(buf, at + V2_CRC_START, at + size);
+}
+
+/**
+ * Whether an entry's stored checksum matches, as Kafka's isValid: a v2 batch needs its 61 header
+ * bytes and its CRC-32C; a legacy message its CRC-32.
+ */
+export function isEntryCrcValid(buf: Uint8Array, at: number, header: BatchHeader): boolean {
+  if (header.format === 'legacy') return isLegacyEntryValid(buf, at, header);
+  return header.sizeInBytes >= RECORD_BATCH_OVERHEAD && header.crc === computeBatchCrc(buf, at, header.sizeInBytes);
 }
 
 /** Whether a legacy entry's stored CRC-32 matches (LegacyRecord.isValid). */

@@ -1,6 +1,5 @@
-import { crc32c } from '../codec/index.js';
-import { type BatchHeader, RECORD_BATCH_OVERHEAD, V2_CRC_START, decodeBatchHeader } from '../format/batch.js';
-import { type DecodedRecords, decodeBatchRecords, decodeLegacyRecords, isLegacyEntryValid } from '../format/record.js';
+import { type BatchHeader, RECORD_BATCH_OVERHEAD, decodeBatchHeader } from '../format/batch.js';
+import { type DecodedRecords, decodeBatchRecords, decodeLegacyRecords, isEntryCrcValid } from '../format/record.js';
 import { EntryWalker, SegmentFile } from './segment-file.js';
 
 /** A batch (v2) or legacy entry read from a segment, with lazy access to its records. */
@@ -41,10 +40,7 @@ export function makeBatch(file: string, bytes: Uint8Array, position: number): Lo
     file,
     header,
     bytes,
-    crcValid: () =>
-      header.format === 'v2'
-        ? header.sizeInBytes >= RECORD_BATCH_OVERHEAD && header.crc === crc32c(bytes.subarray(V2_CRC_START, header.sizeInBytes))
-        : isLegacyEntryValid(bytes, 0, header),
+    crcValid: () => isEntryCrcValid(bytes, 0, header),
     records: (options) =>
       header.format === 'v2' ? decodeBatchRecords(bytes, 0, header, options) : decodeLegacyRecords(bytes, 0, header),
   };
