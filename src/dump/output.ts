@@ -8,7 +8,64 @@ import { javaUtf8Bytes, javaUtf8Into } from '../format/utf8.js';
  * intermediate strings. `target` receives each full chunk and must consume or copy it before
  * returning.
  */
-const DIGITS = new Uint8Array(24);
+/** "00".."99" as ASCII pairs: two digits per division. */
+const PAIRS = new Uint8Array(200);
+for (let i = 0; i < 100; i++) {
+  PAIRS[2 * i] = 48 + Math.floor(i / 10);
+  PAIRS[2 * i + 1] = 48 + (i % 10);
+}
+
+/** Decimal digits of 0 <= n < 2^31. */
+function digitCount(n: number): number {
+  if (n < 100000) return n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : n < 10000 ? 4 : 5;
+  return n < 1000000 ? 6 : n < 10000000 ? 7 : n < 100000000 ? 8 : n < 1000000000 ? 9 : 10;
+}
+
+/** Writes 0 <= n < 2^31 at `at` (int32 arithmetic only); returns the end. */
+function writeSmall(buf: Uint8Array, at: number, n: number): number {
+  const end = at + digitCount(n);
+  let e = end;
+  while (n >= 100) {
+    const q = (n / 100) | 0;
+    const r = (n - q * 100) << 1;
+    buf[--e] = PAIRS[r + 1]!;
+    buf[--e] = PAIRS[r]!;
+    n = q;
+  }
+  if (n >= 10) {
+    buf[--e] = PAIRS[(n << 1) + 1]!;
+    buf[--e] = PAIRS[n << 1]!;
+  } else {
+    buf[--e] = 48 + n;
+  }
+  return end;
+}
+
+/**
+ * Writes a safe integer in decimal at `at` (room for 21 bytes needed); returns the end. Values
+ * past int32 (timestamps, offsets) are split at 10^8 so the digits come from int32 arithmetic.
+ */
+export function writeDecimal(buf: Uint8Array, at: number, v: number): number {
+  let n = v;
+  if (n < 0) {
+    buf[at++] = 45;
+    n = -n;
+  }
+  if (n < 2147483648) return writeSmall(buf, at, n);
+  const high = Math.floor(n / 100000000);
+  let low = n - high * 100000000;
+  at = high < 2147483648 ? writeSmall(buf, at, high) : writeDecimal(buf, at, high);
+  // The low part: exactly 8 digits, zero-padded.
+  let e = at + 8;
+  for (let k = 0; k < 4; k++) {
+    const q = (low / 100) | 0;
+    const r = (low - q * 100) << 1;
+    buf[--e] = PAIRS[r + 1]!;
+    buf[--e] = PAIRS[r]!;
+    low = q;
+  }
+  return at + 8;
+}
 
 /** A JS scan settles short ASCII values without the cost of a native call. */
 function isShortAscii(bytes: Uint8Array): boolean {
@@ -81,35 +138,8 @@ export class ByteSink {
       this.text(v.toString());
       return;
     }
-    this.ensure(21);
-    const buf = this.buf;
-    let n = v;
-    if (n < 0) {
-      buf[this.len++] = 45;
-      n = -n;
-    }
-    if (n < 10) {
-      buf[this.len++] = 48 + n;
-      return;
-    }
-    // Digits are produced last-first into a scratch array, then copied in order: one division
-    // pass (integer division while the value fits 31 bits).
-    const d = DIGITS;
-    let k = 0;
-    while (n > 0x7fffffff) {
-      const q = Math.floor(n / 10);
-      d[k++] = 48 + (n - q * 10);
-      n = q;
-    }
-    while (n >= 10) {
-      const q = (n / 10) | 0;
-      d[k++] = 48 + (n - q * 10);
-      n = q;
-    }
-    d[k++] = 48 + n;
-    let len = this.len;
-    while (k > 0) buf[len++] = d[--k]!;
-    this.len = len;
+    if (this.len + 21 > this.buf.length) this.flush();
+    this.len = writeDecimal(this.buf, this.len, v);
   }
 
   bool(b: boolean): void {
