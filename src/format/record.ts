@@ -90,19 +90,63 @@ function invalid(message: string, position: number, cause?: unknown): FormatErro
 }
 
 /**
- * Decodes one v2 record at `pos` of `buf` (records end at `end`), as DefaultRecord.readFrom does,
- * with its error messages. Returns the record; the next record starts at `pos + record.sizeInBytes`.
+ * The fields of one v2 record as positions in its buffer, filled in place by readRecordFields:
+ * nothing is allocated per record, so the dump's record lines (and decodeBatchRecords) read the bytes
+ * where they lie. Lengths are the raw varints: negative means null.
  */
-export function decodeRecord(
-  buf: Uint8Array,
-  pos: number,
-  end: number,
-  batch: RecordBatchHeader,
-  withSpans = false,
-): LogRecord {
-  const lengthResult = readVarint(buf, pos, end);
-  const sizeOfBody = lengthResult.value;
-  let p = lengthResult.next;
+export class RecordFields {
+  /** Position of the length varint (the record's first byte) and of the body after it. */
+  start = 0;
+  bodyStart = 0;
+  sizeOfBody = 0;
+  /** Position after the record. */
+  end = 0;
+  attributes = 0;
+  timestampDeltaStart = 0;
+  timestampDelta: Int64 = 0;
+  offsetDeltaStart = 0;
+  offsetDelta = 0;
+  keyLengthStart = 0;
+  keyStart = 0;
+  keyLength = -1;
+  valueLengthStart = 0;
+  valueStart = 0;
+  valueLength = -1;
+  headerCountStart = 0;
+  headersStart = 0;
+  headerCount = 0;
+  /**
+   * HEADER_FIELDS numbers per header: key-length varint position, key position, key length,
+   * value-length varint position, value position, value length (negative: null).
+   */
+  headers: number[] = [];
+}
+export const HEADER_FIELDS = 6;
+
+/** Position after the varint last read by zigzag() (a slot, not a result object per call). */
+let after = 0;
+
+/** A zigzag varint at `p`; one-byte values (most lengths and deltas) without a call. */
+function zigzag(buf: Uint8Array, p: number, end: number): number {
+  if (p < end) {
+    const b = buf[p]!;
+    if (b < 0x80) {
+      after = p + 1;
+      return (b >>> 1) ^ -(b & 1);
+    }
+  }
+  const r = readVarint(buf, p, end);
+  after = r.next;
+  return r.value;
+}
+
+/**
+ * Reads one v2 record at `pos` of `buf` (records end at `end`) into `f`, as DefaultRecord.readFrom
+ * does, with its checks and error messages. The next record starts at `f.end`.
+ */
+export function readRecordFields(buf: Uint8Array, pos: number, end: number, f: RecordFields): void {
+  const sizeOfBody = zigzag(buf, pos, end);
+  let p = after;
   const remaining = end - p;
   if (remaining < sizeOfBody) {
     throw invalid(
@@ -110,44 +154,50 @@ export function decodeRecord(
       pos,
     );
   }
-  const bodyStart = p;
+  f.start = pos;
+  f.bodyStart = p;
+  f.sizeOfBody = sizeOfBody;
   // Kafka reads the body from a buffer limited to the batch, not the record; only the final
   // size check ties it to sizeOfBody. Underflows are "invalid record structure".
   try {
-    const attributes = buf[p++]!;
+    f.attributes = buf[p++]!;
     if (p > end) throw new FormatError('BufferUnderflow', '', p);
-    const tsStart = p;
-    const ts = readVarlong(buf, p, end);
-    p = ts.next;
-    const odStart = p;
-    const od = readVarint(buf, p, end);
-    p = od.next;
-    const klStart = p;
-    const kl = readVarint(buf, p, end);
-    p = kl.next;
-    let key: Uint8Array | null = null;
-    const keyStart = p;
-    if (kl.value >= 0) {
-      if (p + kl.value > end) throw new FormatError('IllegalArgument', 'key past end', p);
-      key = view(buf, p, kl.value);
-      p += kl.value;
+    f.timestampDeltaStart = p;
+    const t = p < end ? buf[p]! : 0x80;
+    if (t < 0x80) {
+      f.timestampDelta = (t >>> 1) ^ -(t & 1);
+      p++;
+    } else {
+      const ts = readVarlong(buf, p, end);
+      f.timestampDelta = ts.value;
+      p = ts.next;
     }
-    const keyEnd = p;
-    const vlStart = p;
-    const vl = readVarint(buf, p, end);
-    p = vl.next;
-    let value: Uint8Array | null = null;
-    const valueStart = p;
-    if (vl.value >= 0) {
-      if (p + vl.value > end) throw new FormatError('IllegalArgument', 'value past end', p);
-      value = view(buf, p, vl.value);
-      p += vl.value;
+    f.offsetDeltaStart = p;
+    f.offsetDelta = zigzag(buf, p, end);
+    p = after;
+    f.keyLengthStart = p;
+    const keyLength = zigzag(buf, p, end);
+    p = after;
+    f.keyStart = p;
+    f.keyLength = keyLength;
+    if (keyLength >= 0) {
+      if (p + keyLength > end) throw new FormatError('IllegalArgument', 'key past end', p);
+      p += keyLength;
     }
-    const valueEnd = p;
+    f.valueLengthStart = p;
+    const valueLength = zigzag(buf, p, end);
+    p = after;
+    f.valueStart = p;
+    f.valueLength = valueLength;
+    if (valueLength >= 0) {
+      if (p + valueLength > end) throw new FormatError('IllegalArgument', 'value past end', p);
+      p += valueLength;
+    }
     const hcStart = p;
-    const hc = readVarint(buf, p, end);
-    p = hc.next;
-    const numHeaders = hc.value;
+    f.headerCountStart = p;
+    const numHeaders = zigzag(buf, p, end);
+    p = after;
+    f.headersStart = p;
     if (numHeaders < 0) throw invalid(`Found invalid number of record headers ${numHeaders}`, hcStart);
     if (numHeaders > end - p) {
       throw invalid(
@@ -155,73 +205,91 @@ export function decodeRecord(
         hcStart,
       );
     }
-    const headers: RecordHeader[] = numHeaders === 0 ? EMPTY_HEADERS : new Array(numHeaders);
-    const headerSpans: RecordSpans['headers'] = [];
-    for (let i = 0; i < numHeaders; i++) {
-      const hklStart = p;
-      const hkl = readVarint(buf, p, end);
-      p = hkl.next;
-      if (hkl.value < 0) throw invalid(`Invalid negative header key size ${hkl.value}`, hklStart);
-      if (p + hkl.value > end) throw new FormatError('IllegalArgument', 'header key past end', p);
-      const hkStart = p;
-      const hkey = utf8(buf, p, p + hkl.value);
-      p += hkl.value;
-      const hvlStart = p;
-      const hvl = readVarint(buf, p, end);
-      p = hvl.next;
-      let hvalue: Uint8Array | null = null;
-      const hvStart = p;
-      if (hvl.value >= 0) {
-        if (p + hvl.value > end) throw new FormatError('IllegalArgument', 'header value past end', p);
-        hvalue = view(buf, p, hvl.value);
-        p += hvl.value;
-      }
-      headers[i] = { key: hkey, value: hvalue };
-      if (withSpans) {
-        headerSpans.push({ keyLength: [hklStart, hkStart], key: [hkStart, hvlStart], valueLength: [hvlStart, hvStart], value: [hvStart, p] });
+    f.headerCount = numHeaders;
+    const hs = f.headers;
+    for (let i = 0, k = 0; i < numHeaders; i++, k += HEADER_FIELDS) {
+      hs[k] = p;
+      const hkl = zigzag(buf, p, end);
+      p = after;
+      if (hkl < 0) throw invalid(`Invalid negative header key size ${hkl}`, hs[k]!);
+      if (p + hkl > end) throw new FormatError('IllegalArgument', 'header key past end', p);
+      hs[k + 1] = p;
+      hs[k + 2] = hkl;
+      p += hkl;
+      hs[k + 3] = p;
+      const hvl = zigzag(buf, p, end);
+      p = after;
+      hs[k + 4] = p;
+      hs[k + 5] = hvl;
+      if (hvl >= 0) {
+        if (p + hvl > end) throw new FormatError('IllegalArgument', 'header value past end', p);
+        p += hvl;
       }
     }
-    if (p - bodyStart !== sizeOfBody) {
+    if (p - f.bodyStart !== sizeOfBody) {
       throw invalid(
-        `Invalid record size: expected to read ${sizeOfBody} bytes in record payload, but instead read ${p - bodyStart}`,
+        `Invalid record size: expected to read ${sizeOfBody} bytes in record payload, but instead read ${p - f.bodyStart}`,
         pos,
       );
     }
-    const offsetDelta = od.value;
-    const record: LogRecord = {
-      position: pos,
-      sizeInBytes: sizeOfVarint(sizeOfBody) + sizeOfBody,
-      offset: addInt64(batch.baseOffset, offsetDelta),
-      timestamp: batch.timestampType === 'LogAppendTime' ? batch.maxTimestamp : addInt64(batch.baseTimestamp, ts.value),
-      keySize: kl.value < 0 ? -1 : kl.value,
-      valueSize: vl.value < 0 ? -1 : vl.value,
-      key,
-      value,
-      headers,
-      sequence: batch.baseSequence >= 0 ? incrementSequence(batch.baseSequence, offsetDelta) : -1,
-      attributes,
-      offsetDelta,
-      timestampDelta: ts.value,
-    };
-    if (withSpans) {
-      record.spans = {
-        length: [pos, bodyStart],
-        attributes: [bodyStart, bodyStart + 1],
-        timestampDelta: [tsStart, odStart],
-        offsetDelta: [odStart, klStart],
-        keyLength: [klStart, keyStart],
-        key: [keyStart, keyEnd],
-        valueLength: [vlStart, valueStart],
-        value: [valueStart, valueEnd],
-        headerCount: [hcStart, hc.next],
-        headers: headerSpans,
-      };
-    }
-    return record;
+    f.end = p;
   } catch (e) {
     if (e instanceof FormatError && e.kind === 'InvalidRecord') throw e;
     throw invalid('Found invalid record structure', pos, e);
   }
+}
+
+const SCRATCH = new RecordFields();
+
+/** The LogRecord of fields read by readRecordFields (key, value and header values are views). */
+function recordFromFields(buf: Uint8Array, f: RecordFields, batch: RecordBatchHeader, withSpans: boolean): LogRecord {
+  const pos = f.start;
+  const numHeaders = f.headerCount;
+  const headers: RecordHeader[] = numHeaders === 0 ? EMPTY_HEADERS : new Array(numHeaders);
+  const hs = f.headers;
+  for (let i = 0, k = 0; i < numHeaders; i++, k += HEADER_FIELDS) {
+    const hvl = hs[k + 5]!;
+    headers[i] = { key: utf8(buf, hs[k + 1]!, hs[k + 1]! + hs[k + 2]!), value: hvl >= 0 ? view(buf, hs[k + 4]!, hvl) : null };
+  }
+  const offsetDelta = f.offsetDelta;
+  const record: LogRecord = {
+    position: pos,
+    // Kafka's DefaultRecord.sizeInBytes (the next record starts at f.end, where the reader stopped).
+    sizeInBytes: sizeOfVarint(f.sizeOfBody) + f.sizeOfBody,
+    offset: addInt64(batch.baseOffset, offsetDelta),
+    timestamp: batch.timestampType === 'LogAppendTime' ? batch.maxTimestamp : addInt64(batch.baseTimestamp, f.timestampDelta),
+    keySize: f.keyLength < 0 ? -1 : f.keyLength,
+    valueSize: f.valueLength < 0 ? -1 : f.valueLength,
+    key: f.keyLength >= 0 ? view(buf, f.keyStart, f.keyLength) : null,
+    value: f.valueLength >= 0 ? view(buf, f.valueStart, f.valueLength) : null,
+    headers,
+    sequence: batch.baseSequence >= 0 ? incrementSequence(batch.baseSequence, offsetDelta) : -1,
+    attributes: f.attributes,
+    offsetDelta,
+    timestampDelta: f.timestampDelta,
+  };
+  if (withSpans) {
+    const headerSpans: RecordSpans['headers'] = [];
+    for (let i = 0, k = 0; i < numHeaders; i++, k += HEADER_FIELDS) {
+      const valueEnd = hs[k + 5]! >= 0 ? hs[k + 4]! + hs[k + 5]! : hs[k + 4]!;
+      headerSpans.push({ keyLength: [hs[k]!, hs[k + 1]!], key: [hs[k + 1]!, hs[k + 3]!], valueLength: [hs[k + 3]!, hs[k + 4]!], value: [hs[k + 4]!, valueEnd] });
+    }
+    const keyEnd = f.keyLength >= 0 ? f.keyStart + f.keyLength : f.keyStart;
+    const valueEnd = f.valueLength >= 0 ? f.valueStart + f.valueLength : f.valueStart;
+    record.spans = {
+      length: [pos, f.bodyStart],
+      attributes: [f.bodyStart, f.bodyStart + 1],
+      timestampDelta: [f.timestampDeltaStart, f.offsetDeltaStart],
+      offsetDelta: [f.offsetDeltaStart, f.keyLengthStart],
+      keyLength: [f.keyLengthStart, f.keyStart],
+      key: [f.keyStart, keyEnd],
+      valueLength: [f.valueLengthStart, f.valueStart],
+      value: [f.valueStart, valueEnd],
+      headerCount: [f.headerCountStart, f.headersStart],
+      headers: headerSpans,
+    };
+  }
+  return record;
 }
 
 const EMPTY_HEADERS: RecordHeader[] = [];
@@ -260,11 +328,12 @@ export function decodeBatchRecords(
     for (let i = 0; i < count; i++) {
       let r: LogRecord;
       try {
-        r = decodeRecord(buf, p, end, header, withSpans);
+        readRecordFields(buf, p, end, SCRATCH);
+        r = recordFromFields(buf, SCRATCH, header, withSpans);
       } catch (e) {
         return { records, error: withPosition(e, shift) };
       }
-      p += r.sizeInBytes;
+      p = SCRATCH.end;
       r.position += shift;
       if (r.spans) shiftSpans(r.spans, shift);
       if (i === count - 1 && p < end) {
@@ -289,9 +358,9 @@ export function decodeBatchRecords(
       return { records: [], decompressed: data, error: invalid('Incorrect declared batch size, premature EOF reached', header.position) };
     }
     try {
-      const r = decodeRecord(data, p, data.length, header, withSpans);
-      p += r.sizeInBytes;
-      records.push(r);
+      readRecordFields(data, p, data.length, SCRATCH);
+      records.push(recordFromFields(data, SCRATCH, header, withSpans));
+      p = SCRATCH.end;
     } catch (e) {
       return { records: [], decompressed: data, error: e instanceof FormatError ? e : invalid(String(e), header.position) };
     }

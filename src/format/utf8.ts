@@ -57,14 +57,15 @@ function malformed4(src: Uint8Array, sp: number): number {
 }
 
 /**
- * Writes the UTF-8 bytes Java would print for `src` (decode with replacement, then encode) into
- * `out` from `at`, returning the end: valid sequences are copied, each malformed run (as the JDK
- * delimits it) becomes EF BF BD. `out` needs 3 × src.length bytes of room.
+ * Writes the UTF-8 bytes Java would print for `src[start, end)` (decode with replacement, then
+ * encode) into `out` from `at`, returning the end: valid sequences are copied, each malformed run
+ * (as the JDK delimits it) becomes EF BF BD. `out` needs 3 × (end - start) bytes of room. Nothing
+ * at or past `end` is read.
  */
-export function javaUtf8Into(src: Uint8Array, out: Uint8Array, at: number): number {
+export function javaUtf8Into(src: Uint8Array, out: Uint8Array, at: number, start = 0, end = src.length): number {
   let o = at;
-  const sl = src.length;
-  let sp = 0;
+  const sl = end;
+  let sp = start;
   while (sp < sl) {
     const b1 = src[sp++]!;
     if (b1 < 0x80) {
