@@ -11,7 +11,7 @@ export type DecodedText = string | Uint8Array;
 export type Decoder = (bytes: Uint8Array) => DecodedText;
 
 // The bytes themselves: the output writes them as Java would print the decoded string.
-const stringDecoder: Decoder = (bytes) => bytes;
+export const stringDecoder: Decoder = (bytes) => bytes;
 
 let identity = 0x1b6d3586;
 

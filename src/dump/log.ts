@@ -14,8 +14,9 @@ import { EntryWalker, SegmentFile } from '../io/segment-file.js';
 import type { DecodedText } from './decoders.js';
 import { JavaException } from './java-exception.js';
 import { javaAbsolutePath, javaFileName, javaParseInt, javaParseLong, javaSplitFirstDot } from './java.js';
-import { type ByteSink, type DumpIO, ascii } from './output.js';
+import { type ByteSink, type DumpIO, type Label, ascii, label, putInt64, putLabel, writeDecimal } from './output.js';
 import { formatControlRecord } from './parsers/index.js';
+import { writeRecordLines } from './record-lines.js';
 import type { DumpReports } from './reports.js';
 
 /** What a record's key and value print as; undefined parts are not printed. */
@@ -25,6 +26,8 @@ export interface RecordText {
 }
 export interface RecordTextParser {
   parse(record: LogRecord): RecordText;
+  /** True when keys and values print as their bytes decoded as UTF-8 (the default StringDecoder). */
+  readonly bytesAsText?: boolean;
 }
 
 export interface DumpLogOptions {
@@ -37,44 +40,50 @@ export interface DumpLogOptions {
 
 const INT_MAX = 2147483647;
 
-// Constant labels of the batch and record lines, encoded once.
-const L_BASE_OFFSET = ascii('baseOffset: ');
-const L_LAST_OFFSET = ascii(' lastOffset: ');
-const L_COUNT = ascii(' count: ');
-const L_BASE_SEQUENCE = ascii(' baseSequence: ');
-const L_LAST_SEQUENCE = ascii(' lastSequence: ');
-const L_PRODUCER_ID = ascii(' producerId: ');
-const L_PRODUCER_EPOCH = ascii(' producerEpoch: ');
-const L_LEADER_EPOCH = ascii(' partitionLeaderEpoch: ');
-const L_DELETE_HORIZON_OPEN = ascii(' deleteHorizonMs: OptionalLong[');
-const L_CLOSE_BRACKET = ascii(']');
-const L_DELETE_HORIZON_EMPTY = ascii(' deleteHorizonMs: OptionalLong.empty');
-const L_LEGACY_OFFSET = ascii('offset: ');
-const L_POSITION = ascii(' position: ');
-const L_SIZE = ascii(' size: ');
-const L_MAGIC = ascii(' magic: ');
-const L_CODEC = ascii(' compresscodec: ');
-const L_CRC = ascii(' crc: ');
+// Constant labels of the batch lines (record lines: record-lines.ts and dumpRecords below).
+const L_BASE_OFFSET = label('baseOffset: ');
+const L_LAST_OFFSET = label(' lastOffset: ');
+const L_COUNT = label(' count: ');
+const L_BASE_SEQUENCE = label(' baseSequence: ');
+const L_LAST_SEQUENCE = label(' lastSequence: ');
+const L_PRODUCER_ID = label(' producerId: ');
+const L_PRODUCER_EPOCH = label(' producerEpoch: ');
+const L_LEADER_EPOCH = label(' partitionLeaderEpoch: ');
+/** ` isTransactional: … isControl: …` by (transactional ? 2 : 0) + (control ? 1 : 0). */
+const L_FLAGS = [false, true].flatMap((txn) => [false, true].map((ctrl) => label(` isTransactional: ${txn} isControl: ${ctrl}`)));
+const L_DELETE_HORIZON_OPEN = label(' deleteHorizonMs: OptionalLong[');
+const L_DELETE_HORIZON_EMPTY = label(' deleteHorizonMs: OptionalLong.empty');
+const L_LEGACY_OFFSET = label('offset: ');
+const L_POSITION = label(' position: ');
+const L_SIZE = label(' size: ');
+const L_MAGIC = label(' magic: ');
+const L_CODEC = label(' compresscodec: ');
+const L_CRC = label(' crc: ');
+const L_VALID = label(' isvalid: true\n');
+const L_INVALID = label(' isvalid: false\n');
+/** ` <TimestampType>: ` per type name, and the codec names. */
+const L_TS_LINE: Record<string, Label> = {
+  CreateTime: label(' CreateTime: '),
+  LogAppendTime: label(' LogAppendTime: '),
+  NoTimestampType: label(' NoTimestampType: '),
+};
+const L_CODECS = COMPRESSION_NAMES.map((c) => label(c));
+/** Room for a batch line: labels, 13 int64s and slack. */
+const BATCH_LINE_ROOM = 640;
+
+// Labels of the general path's record lines.
 const L_RECORD_OFFSET = ascii('| offset: ');
 const L_KEY_SIZE = ascii(' keySize: ');
 const L_VALUE_SIZE = ascii(' valueSize: ');
 const L_SEQUENCE = ascii(' sequence: ');
 const L_HEADER_KEYS = ascii(' headerKeys: [');
 const L_COMMA = ascii(',');
-const L_VALID = ascii(' isvalid: true\n');
-const L_TXN_TRUE = ascii(' isTransactional: true');
-const L_TXN_FALSE = ascii(' isTransactional: false');
-const L_CTRL_TRUE = ascii(' isControl: true');
-const L_CTRL_FALSE = ascii(' isControl: false');
-/** ` <TimestampType>: ` per type name, and the codec names, encoded once. */
+const L_CLOSE_BRACKET = ascii(']');
 const L_TS: Record<string, Uint8Array> = {
   CreateTime: ascii(' CreateTime: '),
   LogAppendTime: ascii(' LogAppendTime: '),
   NoTimestampType: ascii(' NoTimestampType: '),
 };
-const L_CODECS = COMPRESSION_NAMES.map((c) => ascii(c));
-const L_INVALID = ascii(' isvalid: false\n');
-
 
 /** Maps a decoder failure to the exception Kafka's record classes throw for it. */
 export function toJavaException(e: unknown): unknown {
@@ -280,48 +289,53 @@ export function dumpOpenedLog(log: OpenedLog, path: string, opts: DumpLogOptions
 }
 
 function printBatchLine(out: ByteSink, buf: Uint8Array, at: number, h: BatchHeader, position: number): void {
-  // Written piece by piece into the output buffer (no per-line string): this is the hot path of
-  // shallow dumps. The text is exactly DumpLogSegments.printBatchLevel's.
+  // Written straight into the sink's buffer (no per-line string, a word at a time for labels):
+  // this is the hot path of shallow dumps. The text is exactly DumpLogSegments.printBatchLevel's.
+  const dst = out.reserve(BATCH_LINE_ROOM);
+  const view = out.view;
+  let o = out.length;
   if (h.format === 'v2') {
-    out.raw(L_BASE_OFFSET);
-    out.int(h.baseOffset);
-    out.raw(L_LAST_OFFSET);
-    out.int(h.lastOffset);
-    out.raw(L_COUNT);
-    out.int(h.recordCount);
-    out.raw(L_BASE_SEQUENCE);
-    out.int(h.baseSequence);
-    out.raw(L_LAST_SEQUENCE);
-    out.int(h.lastSequence);
-    out.raw(L_PRODUCER_ID);
-    out.int(h.producerId);
-    out.raw(L_PRODUCER_EPOCH);
-    out.int(h.producerEpoch);
-    out.raw(L_LEADER_EPOCH);
-    out.int(h.partitionLeaderEpoch);
-    out.raw(h.isTransactional ? L_TXN_TRUE : L_TXN_FALSE);
-    out.raw(h.isControl ? L_CTRL_TRUE : L_CTRL_FALSE);
+    o = putLabel(view, o, L_BASE_OFFSET);
+    o = putInt64(dst, o, h.baseOffset);
+    o = putLabel(view, o, L_LAST_OFFSET);
+    o = putInt64(dst, o, h.lastOffset);
+    o = putLabel(view, o, L_COUNT);
+    o = writeDecimal(dst, o, h.recordCount);
+    o = putLabel(view, o, L_BASE_SEQUENCE);
+    o = writeDecimal(dst, o, h.baseSequence);
+    o = putLabel(view, o, L_LAST_SEQUENCE);
+    o = writeDecimal(dst, o, h.lastSequence);
+    o = putLabel(view, o, L_PRODUCER_ID);
+    o = putInt64(dst, o, h.producerId);
+    o = putLabel(view, o, L_PRODUCER_EPOCH);
+    o = writeDecimal(dst, o, h.producerEpoch);
+    o = putLabel(view, o, L_LEADER_EPOCH);
+    o = writeDecimal(dst, o, h.partitionLeaderEpoch);
+    o = putLabel(view, o, L_FLAGS[(h.isTransactional ? 2 : 0) + (h.isControl ? 1 : 0)]!);
     if (h.hasDeleteHorizon) {
-      out.raw(L_DELETE_HORIZON_OPEN);
-      out.int(h.baseTimestamp);
-      out.raw(L_CLOSE_BRACKET);
+      o = putLabel(view, o, L_DELETE_HORIZON_OPEN);
+      o = putInt64(dst, o, h.baseTimestamp);
+      dst[o++] = 0x5d; // ]
     } else {
-      out.raw(L_DELETE_HORIZON_EMPTY);
+      o = putLabel(view, o, L_DELETE_HORIZON_EMPTY);
     }
+    out.length = o;
     // Kafka prints the first half with print(), then fails here on an unknown codec id.
     checkCompression(h.compression);
-    const valid = isEntryCrcValid(buf, at, h);
-    printBatchTail(out, position, h.timestampType, h.maxTimestamp, h.sizeInBytes, h.magic, h.compression, h.crc, valid);
+    out.length = printBatchTail(dst, view, o, position, h.timestampType, h.maxTimestamp, h.sizeInBytes, h.magic, h.compression, h.crc, isEntryCrcValid(buf, at, h));
   } else {
-    out.raw(L_LEGACY_OFFSET);
-    out.int(h.offset);
+    o = putLabel(view, o, L_LEGACY_OFFSET);
+    o = putInt64(dst, o, h.offset);
+    out.length = o;
     checkCompression(h.compression);
-    printBatchTail(out, position, h.timestampType, h.timestamp, h.sizeInBytes, h.magic, h.compression, h.crc, isEntryCrcValid(buf, at, h));
+    out.length = printBatchTail(dst, view, o, position, h.timestampType, h.timestamp, h.sizeInBytes, h.magic, h.compression, h.crc, isEntryCrcValid(buf, at, h));
   }
 }
 
 function printBatchTail(
-  out: ByteSink,
+  dst: Uint8Array,
+  view: DataView,
+  o: number,
   position: number,
   timestampType: string,
   maxTimestamp: Int64,
@@ -330,20 +344,20 @@ function printBatchTail(
   compression: number,
   crc: number,
   valid: boolean,
-): void {
-  out.raw(L_POSITION);
-  out.int(position);
-  out.raw(L_TS[timestampType]!);
-  out.int(maxTimestamp);
-  out.raw(L_SIZE);
-  out.int(size);
-  out.raw(L_MAGIC);
-  out.int(magic);
-  out.raw(L_CODEC);
-  out.raw(L_CODECS[compression]!);
-  out.raw(L_CRC);
-  out.int(crc);
-  out.raw(valid ? L_VALID : L_INVALID);
+): number {
+  o = putLabel(view, o, L_POSITION);
+  o = writeDecimal(dst, o, position);
+  o = putLabel(view, o, L_TS_LINE[timestampType]!);
+  o = putInt64(dst, o, maxTimestamp);
+  o = putLabel(view, o, L_SIZE);
+  o = writeDecimal(dst, o, size);
+  o = putLabel(view, o, L_MAGIC);
+  o = writeDecimal(dst, o, magic);
+  o = putLabel(view, o, L_CODEC);
+  o = putLabel(view, o, L_CODECS[compression]!);
+  o = putLabel(view, o, L_CRC);
+  o = writeDecimal(dst, o, crc);
+  return putLabel(view, o, valid ? L_VALID : L_INVALID);
 }
 
 function dumpRecords(
@@ -355,6 +369,10 @@ function dumpRecords(
   gap: OffsetGap,
   lastOffsetIn: Int64 | null,
 ): Int64 | null {
+  if (h.format === 'v2' && (!opts.printContents || opts.parser.bytesAsText === true)) {
+    const last = writeRecordLines(out, buf, at, h, opts, gap, lastOffsetIn);
+    if (last !== undefined) return last;
+  }
   let lastOffset = lastOffsetIn;
   const decoded = entryRecords(buf, at, h);
   const isControl = h.format === 'v2' && h.isControl;

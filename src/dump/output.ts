@@ -75,6 +75,70 @@ function isShortAscii(bytes: Uint8Array): boolean {
   return true;
 }
 
+/** A constant ASCII label of the dump's lines, also held as little-endian int32 words. */
+export interface Label {
+  readonly length: number;
+  readonly words: Int32Array;
+}
+
+export function label(s: string): Label {
+  const bytes = new Uint8Array(Math.ceil(s.length / 4) * 4);
+  bytes.set(Buffer.from(s, 'latin1'));
+  return { length: s.length, words: new Int32Array(bytes.buffer) };
+}
+
+/**
+ * Copies a label into the buffer under `view` at `o`, a word at a time; returns its end. Up to 3
+ * bytes past the end are written too (the next write covers them), so the room reserved must
+ * allow for that slack.
+ */
+export function putLabel(view: DataView, o: number, l: Label): number {
+  const w = l.words;
+  for (let i = 0, q = o; i < w.length; i++, q += 4) view.setInt32(q, w[i]!, true);
+  return o + l.length;
+}
+
+/** Writes an int64 (a bigint only past 2^53) in decimal at `o`; returns the end (21 bytes of room). */
+export function putInt64(dst: Uint8Array, o: number, v: number | bigint): number {
+  if (typeof v === 'number') return writeDecimal(dst, o, v);
+  const s = v.toString();
+  for (let i = 0; i < s.length; i++) dst[o++] = s.charCodeAt(i);
+  return o;
+}
+
+/**
+ * Writes `src[start, end)` as Java prints `new String(bytes, UTF_8)` into `dst` at `o` (room for
+ * 3 × the length needed); returns the end. `srcView`/`dstView` are DataViews over all of `src` and
+ * `dst`. Short ASCII runs (most keys and values) are copied four bytes at a time while their
+ * bits are OR-ed together; other valid UTF-8 takes the native check and a memcpy; only malformed
+ * bytes go through the JDK's replacement rules.
+ */
+export function putJavaUtf8(dst: Uint8Array, dstView: DataView, o: number, src: Uint8Array, srcView: DataView, start: number, end: number): number {
+  const n = end - start;
+  if (n < 128) {
+    let i = start;
+    let q = o;
+    let bits = 0;
+    for (; i + 4 <= end; i += 4, q += 4) {
+      const w = srcView.getInt32(i, true);
+      bits |= w;
+      dstView.setInt32(q, w, true);
+    }
+    for (; i < end; i++) {
+      const b = src[i]!;
+      bits |= b;
+      dst[q++] = b;
+    }
+    if ((bits & 0x80808080) === 0) return q;
+  }
+  const view = new Uint8Array(src.buffer, src.byteOffset + start, n);
+  if (isUtf8(view)) {
+    dst.set(view, o);
+    return o + n;
+  }
+  return javaUtf8Into(src, dst, o, start, end);
+}
+
 export class ByteSink {
   private buf: Buffer;
   private len = 0;
@@ -89,6 +153,35 @@ export class ByteSink {
   /** Makes room for `n` more bytes (n must not exceed the capacity). */
   private ensure(n: number): void {
     if (this.len + n > this.buf.length) this.flush();
+  }
+
+  /** A DataView over the whole buffer `reserve` returns (for word-wide copies). */
+  get view(): DataView {
+    return (this.dataView ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength));
+  }
+  private dataView: DataView | undefined;
+
+  /** Bytes the sink holds at most between flushes. */
+  get capacity(): number {
+    return this.buf.length;
+  }
+
+  /**
+   * Direct writing: makes `n` contiguous bytes of room (n <= capacity) and returns the buffer;
+   * the caller writes from `length` on and sets `length` to its end. Until then nothing is
+   * flushed, so setting `length` back to where it was undoes the writes.
+   */
+  reserve(n: number): Uint8Array {
+    if (this.len + n > this.buf.length) this.flush();
+    return this.buf;
+  }
+
+  get length(): number {
+    return this.len;
+  }
+
+  set length(n: number) {
+    this.len = n;
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { LogRecord } from '../format/record.js';
-import { type Decoder, loadDecoder } from './decoders.js';
+import { type Decoder, loadDecoder, stringDecoder } from './decoders.js';
 import { dumpIndex, dumpProducerSnapshot, dumpTimeIndex, dumpTxnIndex } from './index-files.js';
 import { JavaException } from './java-exception.js';
 import { javaFileName, javaFilePath } from './java.js';
@@ -22,10 +22,13 @@ import { DumpReports } from './reports.js';
 export const KAFKA_VERSION = '4.3.0';
 
 class DecoderMessageParser implements RecordTextParser {
+  readonly bytesAsText: boolean;
   constructor(
     private readonly keyDecoder: Decoder,
     private readonly valueDecoder: Decoder,
-  ) {}
+  ) {
+    this.bytesAsText = keyDecoder === stringDecoder && valueDecoder === stringDecoder;
+  }
   parse(r: LogRecord) {
     return {
       key: r.key === null ? undefined : this.keyDecoder(r.key),
