@@ -159,7 +159,7 @@ try {
 const fmt = (n, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : '-');
 const lines = [];
 lines.push(
-  `kafka-dump-log on ${os.cpus().length}x ${os.cpus()[0]?.model.trim() ?? 'cpu'}, Node ${process.version}, zstd: ${zstdMod.zstdBackend ?? '?'}, ` +
+  `kafka-dump-log on ${os.cpus().length}x ${os.cpus()[0]?.model.trim() ?? 'cpu'}, Node ${process.version}, zstd: ${zstdMod.zstdBackend?.() ?? '?'}, ` +
     `${runs} runs each (median; best in brackets), stdout to /dev/null, MB = 10^6 bytes`,
 );
 lines.push('');

@@ -6,8 +6,14 @@
 //    int32 version, int32 compatible version (16 bytes), then repeated
 //    [int32 BE compressed length][raw snappy block]; output is the concatenation.
 //  - a single raw snappy block (librdkafka, node clients): detected by the absence of the magic.
-import { uncompressSync } from 'snappy';
+import { createRequire } from 'node:module';
+import type * as Snappy from 'snappy';
 import { CodecError, messageOf } from './errors.js';
+
+// The native addon is loaded on first use: dumps of uncompressed segments never pay for it.
+let snappy: typeof Snappy | undefined;
+const uncompressSync: typeof Snappy.uncompressSync = (data, options) =>
+  (snappy ??= createRequire(import.meta.url)('snappy') as typeof Snappy).uncompressSync(data, options);
 
 const XERIAL_MAGIC = [0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00];
 const XERIAL_HEADER_SIZE = 16;

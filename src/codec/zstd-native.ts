@@ -42,4 +42,9 @@ function load(): NativeZstd | undefined {
   }
 }
 
-export const nativeZstd: NativeZstd | undefined = load();
+let loaded: { zstd: NativeZstd | undefined } | undefined;
+
+/** The native decoder, loaded on first use (undefined without it); dumps without zstd never load it. */
+export function nativeZstd(): NativeZstd | undefined {
+  return (loaded ??= { zstd: load() }).zstd;
+}

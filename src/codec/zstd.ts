@@ -20,12 +20,21 @@
 // for the fzstd path (docs/bench.md). fzstd stays
 // the fallback when the native module is not there, and re-diagnoses a native failure on frames
 // that declare a content size (so the error names the size mismatch, as the JS path does).
-import { Decompress as FzstdStream, decompress as fzstdDecompress } from 'fzstd';
+import { createRequire } from 'node:module';
+import type * as Fzstd from 'fzstd';
 import { CodecError, messageOf } from './errors.js';
 import { nativeZstd } from './zstd-native.js';
 
 /** Which decoder unzstd uses in this process. */
-export const zstdBackend: string = nativeZstd?.name ?? 'fzstd (pure JS)';
+/** Which decoder unzstd uses (loads it). */
+export function zstdBackend(): string {
+  return nativeZstd()?.name ?? 'fzstd (pure JS)';
+}
+
+// fzstd is loaded on first use, like the native decoder.
+let fzstd: typeof Fzstd | undefined;
+const fzstdLib = (): typeof Fzstd => (fzstd ??= createRequire(import.meta.url)('fzstd') as typeof Fzstd);
+const fzstdDecompress = (data: Uint8Array): Uint8Array => fzstdLib().decompress(data);
 
 const ZSTD_MAGIC = 0xfd2fb528;
 const WINDOW_LIMIT = 1 << 27; // ZSTD_WINDOWLOG_LIMIT_DEFAULT
@@ -124,7 +133,7 @@ export function inspectZstd(data: Uint8Array): ZstdFrameSpan[] {
 function streamDecode(frame: Uint8Array): Uint8Array {
   const parts: Uint8Array[] = [];
   let total = 0;
-  const d = new FzstdStream((chunk) => {
+  const d = new (fzstdLib().Decompress)((chunk) => {
     parts.push(chunk);
     total += chunk.length;
   });
@@ -134,7 +143,7 @@ function streamDecode(frame: Uint8Array): Uint8Array {
 
 export function unzstd(input: Uint8Array): Uint8Array {
   const frames = inspectZstd(input);
-  return nativeZstd ? nativeDecode(input, frames) : jsDecode(input, frames);
+  return nativeZstd() ? nativeDecode(input, frames) : jsDecode(input, frames);
 }
 
 /** The pure-JS path (fzstd) whatever is installed; for tests and comparisons. */
@@ -156,7 +165,7 @@ function nativeDecode(input: Uint8Array, frames: ZstdFrameSpan[]): Uint8Array {
   const dst = small ? (scratch ??= Buffer.allocUnsafe(SCRATCH_MAX)) : Buffer.allocUnsafe(Math.max(bound, 1));
   let n: number;
   try {
-    n = nativeZstd!.decompressInto(dst, input);
+    n = nativeZstd()!.decompressInto(dst, input);
   } catch (e) {
     if (frames.some((f) => f.contentSize !== undefined)) jsDecode(input, frames); // throws the precise error, if it finds one
     throw fail(`corrupt frame: ${messageOf(e)}`, e);
