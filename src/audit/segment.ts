@@ -16,7 +16,7 @@ import type { FormatError } from '../format/errors.js';
 import { type Int64, addInt64, int64Max, readInt32, readInt64, readInt8, readUint32 } from '../format/int64.js';
 import { type DecodedRecords, computeBatchCrc, decodeBatchRecords, decodeLegacyRecords, isLegacyEntryValid } from '../format/record.js';
 import { decodeControlRecord } from '../format/schema/index.js';
-import { SegmentFile } from '../io/segment-file.js';
+import { SegmentFile, findPlausibleEntry, isPlausibleEntryAt } from '../io/segment-file.js';
 import type { AnomalyClass, Findings } from './types.js';
 
 /** What the later checks (offsets, indexes, epochs, producers) need to know about one batch. */
@@ -142,7 +142,7 @@ class Scanner {
         }
       }
       // Unreadable at p: classify, then stop or resync.
-      const next = this.findPlausible(p + 1);
+      const next = findPlausibleEntry(this.file, p + 1, this.end);
       this.classifyBad(p, probe, next);
       if (next === null || !this.options.resync) break;
       this.add('resync-skipped', p, `skipped ${next - p} bytes [${p}, ${next}); resumed at the next batch whose framing, magic and checksum are valid`, { end: next });
@@ -172,29 +172,6 @@ class Scanner {
     if (magic === 2 && f.totalSize < RECORD_BATCH_OVERHEAD) return { kind: 'undersized', size };
     if (magic < 2 && f.totalSize < legacyHeaderSize(magic) + 8) return { kind: 'undersized', size };
     return { kind: 'frame', size: f.size, magic, totalSize: f.totalSize };
-  }
-
-  /** Whether a plausible entry (frames, known magic, checksum verifies) starts at q. */
-  private plausibleAt(q: number): boolean {
-    const pr = this.probe(q);
-    if (pr.kind !== 'frame') return false;
-    const w = this.file.window(q, pr.totalSize);
-    const offset = readInt64(w.buf, w.at);
-    if (offset < 0) return false;
-    if (pr.magic === 2) {
-      if ((w.buf[w.at + 22]! & 0x07) > 4 || readInt32(w.buf, w.at + 57) < 0) return false;
-      return readUint32(w.buf, w.at + 17) === computeBatchCrc(w.buf, w.at, pr.totalSize);
-    }
-    const h = decodeBatchHeader(w.buf, w.at, q) as LegacyEntryHeader;
-    return isLegacyEntryValid(w.buf, w.at, h);
-  }
-
-  /** The next position ≥ from where a plausible batch starts, or null. */
-  private findPlausible(from: number): number | null {
-    for (let q = from; q <= this.end - RECORD_BATCH_OVERHEAD + 35; q++) {
-      if (this.plausibleAt(q)) return q;
-    }
-    return null;
   }
 
   /** Whether the bytes [from, to) are all zero. */
@@ -308,7 +285,7 @@ class Scanner {
 
   private nextFrames(q: number): boolean {
     const pr = this.probe(q);
-    if (pr.kind === 'frame') return this.offsetPlausible(q) || this.plausibleAt(q);
+    if (pr.kind === 'frame') return this.offsetPlausible(q) || isPlausibleEntryAt(this.file, q, this.end);
     return false;
   }
 

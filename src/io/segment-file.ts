@@ -1,5 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { type FrameResult, HEADER_SIZE_UP_TO_MAGIC, RECORD_BATCH_OVERHEAD, frameAt } from '../format/batch.js';
+import { type FrameResult, HEADER_SIZE_UP_TO_MAGIC, type LegacyEntryHeader, RECORD_BATCH_OVERHEAD, decodeBatchHeader, frameAt, legacyHeaderSize } from '../format/batch.js';
+import { readInt32, readInt64, readInt8, readUint32 } from '../format/int64.js';
+import { computeBatchCrc, isLegacyEntryValid } from '../format/record.js';
 
 /** Default read window: large enough for typical batches, small enough to bound memory. */
 export const DEFAULT_CHUNK = 1 << 20;
@@ -110,4 +112,37 @@ export class EntryWalker implements Iterable<SegmentEntry> {
       this.position = p + frame.totalSize;
     }
   }
+}
+
+/**
+ * Whether a plausible entry starts at `q` of `file` (entries end by `end`): it frames with
+ * FileLogInputStream's rules, has magic 0-2 and at least a header's size, a non-negative offset,
+ * (v2) a known codec id and a record count >= 0, and its checksum verifies. Random bytes pass
+ * with odds of about 2^-32 (the checksum), so this finds where batches resume after damage.
+ */
+export function isPlausibleEntryAt(file: SegmentFile, q: number, end: number): boolean {
+  if (q >= end) return false;
+  const h = file.window(q, RECORD_BATCH_OVERHEAD);
+  if (h.available < HEADER_SIZE_UP_TO_MAGIC) return false;
+  const magic = readInt8(h.buf, h.at + 16);
+  if (magic < 0 || magic > 2) return false;
+  const f = frameAt(h.buf, h.at, h.at + (end - q));
+  if (f.kind !== 'entry') return false;
+  if (f.totalSize < (magic === 2 ? RECORD_BATCH_OVERHEAD : legacyHeaderSize(magic) + 8)) return false;
+  const w = file.window(q, f.totalSize);
+  if (readInt64(w.buf, w.at) < 0) return false;
+  if (magic === 2) {
+    if ((w.buf[w.at + 22]! & 0x07) > 4 || readInt32(w.buf, w.at + 57) < 0) return false;
+    return readUint32(w.buf, w.at + 17) === computeBatchCrc(w.buf, w.at, f.totalSize);
+  }
+  return isLegacyEntryValid(w.buf, w.at, decodeBatchHeader(w.buf, w.at, q) as LegacyEntryHeader);
+}
+
+/** The first position in [from, end) where a plausible entry starts (isPlausibleEntryAt), or null. */
+export function findPlausibleEntry(file: SegmentFile, from: number, end: number): number | null {
+  // 26 bytes: the smallest entry (a magic-0 message with empty key and value).
+  for (let q = from; q <= end - 26; q++) {
+    if (isPlausibleEntryAt(file, q, end)) return q;
+  }
+  return null;
 }
