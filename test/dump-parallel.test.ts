@@ -71,6 +71,37 @@ function buildSegment(batches: Buffer[], bytes: number, base: number, gap: (i: n
   return { log: Buffer.concat(parts), anchors };
 }
 
+/** Zigzag varint bytes (Kafka's ByteUtils.writeVarint). */
+function varint(n: number): number[] {
+  let v = ((n << 1) ^ (n >> 31)) >>> 0;
+  const out: number[] = [];
+  while (v >= 0x80) {
+    out.push((v & 0x7f) | 0x80);
+    v >>>= 7;
+  }
+  out.push(v);
+  return out;
+}
+
+/** A v2 batch (CreateTime 1700000000000, no producer) of one record: no key, `value`, no headers. */
+function batchWithValue(value: Buffer, baseOffset: number): Buffer {
+  const body = Buffer.concat([Buffer.from([0, ...varint(0), ...varint(0), ...varint(-1), ...varint(value.length)]), value, Buffer.from(varint(0))]);
+  const record = Buffer.concat([Buffer.from(varint(body.length)), body]);
+  const b = Buffer.alloc(61 + record.length);
+  b.writeBigInt64BE(BigInt(baseOffset), field('baseOffset'));
+  b.writeInt32BE(b.length - 12, field('batchLength'));
+  b[field('magic')] = 2;
+  b.writeBigInt64BE(1700000000000n, field('baseTimestamp'));
+  b.writeBigInt64BE(1700000000000n, field('maxTimestamp'));
+  b.writeBigInt64BE(-1n, field('producerId'));
+  b.writeInt16BE(-1, field('producerEpoch'));
+  b.writeInt32BE(-1, field('baseSequence'));
+  b.writeInt32BE(1, field('recordCount'));
+  record.copy(b, 61);
+  b.writeUInt32BE(crc32c(b.subarray(V2_CRC_START)), field('crc'));
+  return b;
+}
+
 interface Run {
   stdout: Buffer;
   stderr: Buffer;
@@ -177,6 +208,25 @@ describe.skipIf(availableParallelism() < 2)('parallel deep dump == serial dump',
       expect(s.chunks).toBeGreaterThan(100);
     } finally {
       delete process.env.KSEG_PARALLEL_CHUNK_BYTES;
+    }
+  });
+
+  it('a batch stored inside a record (a chunk starts at it): the dump falls back to serial from there, byte for byte', async () => {
+    // Real batches (valid checksums) as the value of one record of an outer batch: ranges that
+    // start inside the value find them plausible, but the walk steps over the outer batch whole.
+    const prefix = buildSegment(batchesOf('plain-0', ['00000000000000000000.log']), 200_000, 0);
+    const last = prefix.anchors[prefix.anchors.length - 1]!;
+    const next = Number(prefix.log.readBigInt64BE(last)) + prefix.log.readInt32BE(last + 23) + 1;
+    const inner = buildSegment(batchesOf('plain-0', ['00000000000000000189.log']), 100_000, 7_000_000).log;
+    const suffix = buildSegment(batchesOf('plain-0', ['00000000000000000357.log']), 200_000, next + 1).log;
+    const f = join(dir, '00000000000000000002.log');
+    writeFileSync(f, Buffer.concat([prefix.log, batchWithValue(inner, next), suffix]));
+    for (const mode of [['--print-data-log'], ['--deep-iteration']]) {
+      const before = parallelStats.fallbacks;
+      const r = await compare([...mode, '--files', f]);
+      expect(r.serial.code).toBe(0);
+      expect(r.serial.stdout.toString('utf8')).toContain(`| offset: ${next} CreateTime: 1700000000000 keySize: -1 valueSize: ${inner.length}`);
+      expect(parallelStats.fallbacks).toBe(before + 1);
     }
   });
 

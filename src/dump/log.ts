@@ -246,17 +246,26 @@ export interface RangeContext {
 /**
  * Formats the batches of [start, end) into `ctx.out`, as DumpLogSegments' loop does. `lastOffset`
  * is the offset of the record before the range (-1 at the start of a file, null if unknown).
- * Returns the position where the walk stopped and the last record offset; throws Kafka's exception
- * after printing what Kafka prints before it.
+ * With `stopAt`, the walk also stops at the first entry that starts at or after it (a parallel
+ * chunk's end); `ended` says whether the walk itself ended instead. Returns the position where the
+ * walk stopped and the last record offset; throws Kafka's exception after printing what Kafka
+ * prints before it.
  */
-export function formatRange(ctx: RangeContext, start: number, end: number, lastOffsetIn: Int64 | null): { position: number; lastOffset: Int64 | null } {
+export function formatRange(
+  ctx: RangeContext,
+  start: number,
+  end: number,
+  lastOffsetIn: Int64 | null,
+  stopAt: number = Infinity,
+): { position: number; lastOffset: Int64 | null; ended: boolean } {
   const { file, path, windowEnd, opts, out, gap } = ctx;
   let lastOffset = lastOffsetIn;
   const walk = walkEntries(file, path, start, end);
   for (;;) {
     const step = walk.next();
-    if (step.done) return { position: step.value, lastOffset };
+    if (step.done) return { position: step.value, lastOffset, ended: true };
     const { buf, at, position } = step.value;
+    if (position >= stopAt) return { position, lastOffset, ended: false };
     const h = loadHeader(file, buf, at, position, windowEnd, path);
     printBatchLine(out, buf, at, h, position);
     if (opts.deepIteration) lastOffset = dumpRecords(out, buf, at, h, opts, gap, lastOffset);

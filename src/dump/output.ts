@@ -143,9 +143,16 @@ export class ByteSink {
   private buf: Buffer;
   private len = 0;
 
+  /**
+   * `target` receives each chunk: the sink's buffer when full, or a piece too large for it (always
+   * a buffer of its own). Without `handOff`, the target must consume or copy the sink's buffer
+   * before returning; with it, the target keeps it (e.g. transfers it to another thread) and the
+   * sink goes on in the buffer `handOff` returns, of the same capacity.
+   */
   constructor(
     private readonly target: (chunk: Uint8Array) => void,
     capacity = 1 << 20,
+    private readonly handOff?: () => Uint8Array,
   ) {
     this.buf = Buffer.allocUnsafe(capacity);
   }
@@ -277,10 +284,15 @@ export class ByteSink {
 
   flush(): void {
     if (this.len === 0) return;
-    // The target consumes (or copies) the chunk synchronously, so the buffer is reused.
     const chunk = this.buf.subarray(0, this.len);
     this.len = 0;
     this.target(chunk);
+    if (this.handOff !== undefined) {
+      // The target kept the buffer (see the constructor).
+      const next = this.handOff();
+      this.buf = Buffer.from(next.buffer, next.byteOffset, next.byteLength);
+      this.dataView = undefined;
+    }
   }
 }
 

@@ -1,7 +1,7 @@
 import { type MessagePort, parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import type { Int64 } from '../format/int64.js';
 import { JavaException } from './java-exception.js';
-import type { SegmentFile } from '../io/segment-file.js';
+import { type SegmentFile, findPlausibleEntry } from '../io/segment-file.js';
 import { type RecordTextParser, formatRange, openSegment } from './log.js';
 import { DumpOptions } from './options.js';
 import { ByteSink } from './output.js';
@@ -9,8 +9,8 @@ import { type ChunkJob, type ChunkResult, PART_BYTES, PARTS_PER_WORKER } from '.
 import { messageParser } from './run.js';
 
 /**
- * A worker of the parallel deep dump (parallel.ts): formats one chunk of batches at a time with the
- * serial code and returns its output, record offsets and failure.
+ * A worker of the parallel dump (parallel.ts): formats one chunk of batches at a time with the
+ * serial code and returns its output, where it started and stopped, record offsets and failure.
  */
 let parts: Uint8Array[] = [];
 /** The chunk being formatted (its output pieces are sent on as they fill). */
@@ -20,18 +20,16 @@ const free: ArrayBuffer[] = [];
 
 /** Output pieces sent together while a chunk is in progress. */
 const STREAM_PARTS = 4;
-// One sink for all chunks: each full buffer is copied out into a transferable ArrayBuffer.
+// One sink for all chunks: each full buffer is handed on as a transferable piece and the sink
+// goes on in a free one (no copy).
 const sink = new ByteSink((c) => {
-  const ab = c.length <= PART_BYTES ? freePart() : new ArrayBuffer(c.length);
-  const part = new Uint8Array(ab, 0, c.length);
-  part.set(c);
-  parts.push(part);
+  parts.push(c);
   if (parts.length >= STREAM_PARTS) {
     const out = parts;
     parts = [];
     parentPort!.postMessage({ id: current, partial: out }, out.map((p) => p.buffer as ArrayBuffer));
   }
-}, PART_BYTES);
+}, PART_BYTES, () => new Uint8Array(freePart()));
 let parserFor: { key: string; parser: RecordTextParser } | null = null;
 
 function parserOf(args: readonly string[]): RecordTextParser {
@@ -85,6 +83,9 @@ function freePart(): ArrayBuffer {
 function run(job: ChunkJob & { id: number }): ChunkResult {
   parts = [];
   current = job.id;
+  let start: number | null = job.start;
+  let position = job.start;
+  let ended = false;
   let first: Int64 | null = null;
   let last: Int64 | null = null;
   const pairs: Int64[] = [];
@@ -98,22 +99,29 @@ function run(job: ChunkJob & { id: number }): ChunkResult {
       parser: parserOf(job.args),
     };
     const file = fileOf(job);
-    {
+    if (job.speculative) {
+      // Where the serial walk is expected to pass: the first plausible entry of the range. The
+      // main thread checks it against where the previous chunk stopped before using the output.
+      start = findPlausibleEntry(file, job.start, job.stopAt);
+      parentPort!.postMessage({ id: job.id, start });
+    }
+    if (start !== null) {
       const gap = (previous: Int64 | null, next: Int64) => {
         if (previous === null) first = next;
         else pairs.push(previous, next);
       };
       // The offset before the chunk is the main thread's to compare: start from "unknown".
-      const r = formatRange({ file, path: job.path, windowEnd: job.windowEnd, opts, out: sink, gap }, job.start, job.end, null);
+      const r = formatRange({ file, path: job.path, windowEnd: job.windowEnd, opts, out: sink, gap }, start, job.windowEnd, null, job.stopAt);
       last = r.lastOffset;
-      if (r.position !== job.end) throw new Error(`parallel dump: chunk [${job.start}, ${job.end}) stopped at ${r.position}`);
+      position = r.position;
+      ended = r.ended;
     }
   } catch (e) {
     error = e instanceof JavaException ? { javaClass: e.javaClass, javaMessage: e.javaMessage } : { internal: e instanceof Error ? (e.stack ?? e.message) : String(e) };
   }
   sink.flush();
 
-  return { id: job.id, parts, first, last, pairs, error };
+  return { id: job.id, parts, start, position, ended, first, last, pairs, error };
 }
 
 parentPort!.on('message', (msg: (ChunkJob & { id: number }) | { close: number }) => {

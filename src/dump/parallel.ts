@@ -3,19 +3,24 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { type Int64, addInt64 } from '../format/int64.js';
-import type { SegmentFile } from '../io/segment-file.js';
 import { JavaException } from './java-exception.js';
-import { type DumpLogOptions, type OpenedLog, dumpOpenedLog, openLog, trailingBytesLine, walkEntries } from './log.js';
+import { type DumpLogOptions, type OffsetGap, type OpenedLog, dumpOpenedLog, formatRange, openLog, trailingBytesLine } from './log.js';
 import type { DumpIO } from './output.js';
 import type { DumpReports } from './reports.js';
 
 /**
- * Deep dumps of large `.log`/`.checkpoint` files on several cores. The main thread frames the file
- * into chunks at batch boundaries; worker threads format the chunks with the serial code
- * (formatRange in log.ts, into their own ByteSink); the main thread writes the outputs strictly in
- * file order, merges the non-consecutive offsets as the serial walk finds them, and on the first
- * chunk that failed writes its partial output and throws its exception (later chunks are dropped).
- * At most two chunks per worker are in flight, so memory stays bounded whatever the file size.
+ * Dumps of large `.log`/`.checkpoint` files on several cores. The file is cut into ranges of equal
+ * size; a worker thread formats each with the serial code (formatRange in log.ts, into its own
+ * ByteSink). Where batches start is only known by walking from the file's start, so a range's
+ * worker starts at the first plausible entry of its range (framing, header and checksum valid,
+ * see io/segment-file.ts) and walks on past the range's end to the first entry at or after it.
+ * The main thread takes the outputs strictly in file order and uses one only if its start is
+ * where the previous range's walk stopped: always, in a real segment. Otherwise (damage that hides
+ * a batch's start, or a batch stored inside a record) it drops the later ranges and dumps the rest
+ * of the file itself, serially. It also merges the non-consecutive offsets as the serial walk
+ * finds them, and on the first range that failed writes its partial output and throws its
+ * exception. Memory stays bounded whatever the file size (see PARTS_PER_WORKER). The main thread
+ * reads nothing but the files' sizes: the workers read their ranges in parallel.
  */
 
 /** Files (their dumped window) below this size are dumped serially. Env: KSEG_PARALLEL_MIN_BYTES. */
@@ -26,22 +31,26 @@ export const PART_BYTES = 1 << 20;
 /** Output pieces a worker owns at most (see parallel-worker.ts): the output held in memory per worker. */
 export const PARTS_PER_WORKER = 16;
 
-/** Counters of the parallel path (for tests: proof that it ran, and on how many chunks). */
-export const parallelStats = { files: 0, chunks: 0 };
+/** Counters of the parallel path (for tests: proof that it ran, on how many chunks, and how often it fell back). */
+export const parallelStats = { files: 0, chunks: 0, fallbacks: 0 };
 
 function envBytes(name: string, fallback: number): number {
   const v = Number(process.env[name]);
   return Number.isSafeInteger(v) && v > 0 ? v : fallback;
 }
 
-/** A chunk for a worker: the batches of [start, end), formatted as in the serial dump. */
+/**
+ * A chunk for a worker: the batches from `start` (from the first plausible entry at or after it, if
+ * `speculative`) to the first entry at or after `stopAt`, formatted as in the serial dump.
+ */
 export interface ChunkJob {
   /** Which dump the chunk belongs to (a worker keeps that dump's file open between its chunks). */
   dump: number;
   absPath: string;
   path: string;
   start: number;
-  end: number;
+  speculative: boolean;
+  stopAt: number;
   windowEnd: number;
   printContents: boolean;
   deepIteration: boolean;
@@ -56,6 +65,11 @@ export interface ChunkResult {
   id: number;
   /** The chunk's output, in order (up to the failure, if there was one). */
   parts: Uint8Array[];
+  /** Where the walk started (null: no plausible entry in the range) and where it stopped. */
+  start: number | null;
+  position: number;
+  /** The walk ended (end of the entries) rather than at `stopAt`. */
+  ended: boolean;
   /** First and last record offsets of the chunk (null if it had no records). */
   first: Int64 | null;
   last: Int64 | null;
@@ -66,7 +80,8 @@ export interface ChunkResult {
 
 /**
  * DumpLogSegments.dumpLog, on worker threads when the window is large, the dump deep, and the
- * machine has more than one core; otherwise exactly the serial dumpLog.
+ * machine has more than one core; otherwise exactly the serial dumpLog. (Shallow dumps were
+ * measured slower on workers: see docs/bench.md.)
  */
 export async function dumpLogAsync(
   path: string,
@@ -88,43 +103,17 @@ export async function dumpLogAsync(
   }
 }
 
-interface FrameEnd {
-  /** Where the walk stopped (the serial walk's valid bytes). */
-  position: number;
-  /** The walk's own failure at its end (an undersized entry), thrown after all chunks. */
-  error: unknown;
-}
-
-/** Frames [0, windowEnd) into chunks of about `chunkBytes`, cut at batch boundaries. */
-function* frameChunks(file: SegmentFile, path: string, windowEnd: number, chunkBytes: number): Generator<{ start: number; end: number }, FrameEnd, void> {
-  let start = 0;
-  let end = 0;
-  let error: unknown = null;
-  const walk = walkEntries(file, path, 0, windowEnd);
-  for (;;) {
-    let step;
-    try {
-      step = walk.next();
-    } catch (e) {
-      error = e;
-      break;
-    }
-    if (step.done) break;
-    end = step.value.position + step.value.frame.totalSize;
-    if (end - start >= chunkBytes) {
-      yield { start, end };
-      start = end;
-    }
-  }
-  if (end > start) yield { start, end };
-  return { position: end, error };
-}
-
-/** A dispatched chunk: output pieces that arrived before it became the one to write, and its end. */
+/** A dispatched chunk: its output pieces held until it may be written, and its end. */
 interface InFlight {
+  job: ChunkJob;
   queued: Array<{ parts: Uint8Array[]; back: (parts: readonly Uint8Array[]) => void }>;
-  head: boolean;
-  /** Set when an earlier chunk failed: the output is not written. */
+  /** Where the worker started (undefined until it says). */
+  start: number | null | undefined;
+  /** Resolves when `start` is known. */
+  started: Promise<void>;
+  /** Its output goes straight out: it is the next chunk and its start is where the walk is. */
+  writing: boolean;
+  /** Dropped: its output is not written. */
   discard: boolean;
   done: Promise<ChunkResult>;
 }
@@ -141,9 +130,9 @@ async function dumpParallel(
   const minBytes = envBytes('KSEG_PARALLEL_MIN_BYTES', PARALLEL_MIN_BYTES);
   const chunkBytes = envBytes('KSEG_PARALLEL_CHUNK_BYTES', Math.min(16 << 20, Math.max(4096, Math.floor(minBytes / 8))));
   const pool = workerPool(threads);
-  const frames = frameChunks(log.file, path, log.windowEnd, chunkBytes);
+  const windowEnd = log.windowEnd;
   const pending: InFlight[] = [];
-  let frameEnd: FrameEnd | null = null;
+  let nextStart = 0;
   const dump = ++dumps;
   // Output pieces go out as they come for the chunk being written; later chunks' wait their turn.
   const write = (parts: readonly Uint8Array[], back: (parts: readonly Uint8Array[]) => void) => {
@@ -156,44 +145,82 @@ async function dumpParallel(
     // ones are held until their turn, and a worker whose output pieces are all held waits (see
     // PARTS_PER_WORKER), so memory stays bounded however far ahead the workers get.
     // (Always one, even if the workers are still finishing chunks a failed dump dropped.)
-    while (!stopped && frameEnd === null && (pending.length === 0 || (pending.length < threads * 4 && pool.idle()))) {
-      const f = frames.next();
-      if (f.done) {
-        frameEnd = f.value;
-        break;
-      }
+    while (!stopped && nextStart < windowEnd && (pending.length === 0 || (pending.length < threads * 4 && pool.idle()))) {
+      const start = nextStart;
+      nextStart = Math.min(start + chunkBytes, windowEnd);
       const job: ChunkJob = {
         dump,
         absPath: log.absPath,
         path,
-        start: f.value.start,
-        end: f.value.end,
-        windowEnd: log.windowEnd,
+        start,
+        speculative: start > 0,
+        stopAt: nextStart,
+        windowEnd,
         printContents: opts.printContents,
         deepIteration: opts.deepIteration,
         skipRecordMetadata: opts.skipRecordMetadata,
         maxBytes: opts.maxBytes,
         args,
       };
-      const entry: InFlight = { queued: [], head: false, discard: false, done: Promise.resolve(null as unknown as ChunkResult) };
-      entry.done = pool.run(job, (parts, back) => {
-        if (entry.discard) back(parts);
-        else if (entry.head) write(parts, back);
-        else entry.queued.push({ parts, back });
-      });
-      // Awaited in order below (a dropped chunk must not be an unhandled rejection).
-      entry.done.then(fill, () => {});
+      let onStart: () => void = () => {};
+      const entry: InFlight = {
+        job,
+        queued: [],
+        start: job.speculative ? undefined : start,
+        started: job.speculative ? new Promise((resolve) => (onStart = resolve)) : Promise.resolve(),
+        writing: false,
+        discard: false,
+        done: Promise.resolve(null as unknown as ChunkResult),
+      };
+      entry.done = pool.run(
+        job,
+        (parts, back) => {
+          if (entry.discard) back(parts);
+          else if (entry.writing) write(parts, back);
+          else entry.queued.push({ parts, back });
+        },
+        (s) => {
+          entry.start = s;
+          onStart();
+        },
+      );
+      // Awaited in order below (a dropped chunk must not be an unhandled rejection). A worker
+      // that fails before saying where it started settles `started` too.
+      entry.done.then(fill, () => {}).finally(onStart);
       pending.push(entry);
     }
   };
+  /** Drops the chunks not yet written: their pieces go back unwritten (a worker waiting for pieces must not wait forever). */
+  const dropPending = () => {
+    stopped = true;
+    for (const entry of pending) {
+      for (const q of entry.queued) q.back(q.parts);
+      entry.queued = [];
+      entry.discard = true;
+      entry.done.then((r) => pool.recycle(r), () => {});
+    }
+    pending.length = 0;
+  };
   parallelStats.files++;
   let lastOffset: Int64 = -1;
+  /** Where the walk is: the previous chunk stopped here. */
+  let expected = 0;
+  let walkEnd: number | null = null;
+  let fallback = false;
   let failed = false;
   try {
     fill();
     while (pending.length > 0) {
       const entry = pending[0]!;
-      entry.head = true;
+      await entry.started;
+      const start = entry.start;
+      // A chunk without a plausible entry is right only if the walk has passed its whole range.
+      const agrees = start === undefined || (start === null ? expected >= entry.job.stopAt : start === expected);
+      if (!agrees) {
+        fallback = true;
+        break;
+      }
+      entry.writing = true;
       for (const q of entry.queued) write(q.parts, q.back);
       entry.queued = [];
       const r = await entry.done;
@@ -212,31 +239,33 @@ async function dumpParallel(
         }
         throw new JavaException(r.error.javaClass, r.error.javaMessage);
       }
+      if (r.start !== null) {
+        expected = r.position;
+        if (r.ended) {
+          walkEnd = r.position;
+          break;
+        }
+      }
       fill();
     }
   } catch (e) {
     failed = true;
     throw e;
   } finally {
-    stopped = true;
-    if (failed) {
-      // Later chunks are dropped: their output pieces go back unwritten (a worker waiting for
-      // pieces must not wait forever), and the workers finish them for nothing, then serve the
-      // next file. A worker that broke is replaced.
-      for (const entry of pending) {
-        for (const q of entry.queued) q.back(q.parts);
-        entry.queued = [];
-        entry.discard = true;
-        entry.done.then((r) => pool.recycle(r), () => {});
-      }
-      if (pool.destroyed) void pool.destroy();
-    }
+    // Chunks after the end of the walk, after a failure or after a disagreement are dropped; the
+    // workers finish them for nothing, then serve the next file. A worker that broke is replaced.
+    dropPending();
+    if (failed && pool.destroyed) void pool.destroy();
     pool.closeFile(dump);
   }
-  const end = frameEnd as FrameEnd | null;
-  if (end === null) throw new Error('parallel dump: framing did not finish');
-  if (end.error !== null) throw end.error;
-  const line = trailingBytesLine(log, opts, end.position);
+  if (fallback) {
+    // The rest of the file, serially from where the walk is: exactly the serial dump's output.
+    parallelStats.fallbacks++;
+    const gap: OffsetGap = (previous, next) => reports.nonConsecutiveOffset(log.absPath, previous!, next);
+    const r = formatRange({ file: log.file, path, windowEnd, opts, out: io.out, gap }, expected, windowEnd, lastOffset);
+    walkEnd = r.position;
+  }
+  const line = trailingBytesLine(log, opts, walkEnd ?? expected);
   if (line !== null) io.out.text(line);
 }
 
@@ -249,10 +278,11 @@ function workerScript(): URL {
   return new URL('../../dist/dump/parallel-worker.js', import.meta.url);
 }
 
-/** Messages from a worker: output pieces of a chunk in progress, then the chunk's result. */
-export type WorkerMessage = { id: number; partial: Uint8Array[] } | ChunkResult;
+/** Messages from a worker: where a speculative chunk starts, output pieces of a chunk in progress, then the chunk's result. */
+export type WorkerMessage = { id: number; start: number | null; parts?: undefined } | { id: number; partial: Uint8Array[] } | ChunkResult;
 
 type OnParts = (parts: Uint8Array[], back: (parts: readonly Uint8Array[]) => void) => void;
+type OnStart = (start: number | null) => void;
 
 interface Slot {
   worker: Worker;
@@ -265,6 +295,7 @@ interface Slot {
 interface Waiting {
   slot: Slot;
   onParts: OnParts;
+  onStart: OnStart;
   resolve: (r: ChunkResult) => void;
   reject: (e: unknown) => void;
 }
@@ -293,6 +324,10 @@ class WorkerPool {
           w.onParts(m.partial, (parts) => this.giveBack(slot, parts));
           return;
         }
+        if (!('parts' in m) || m.parts === undefined) {
+          w.onStart(m.start);
+          return;
+        }
         this.producer.set(m, slot);
         this.waiting.delete(m.id);
         if (--slot.busy === 0) worker.unref();
@@ -304,11 +339,11 @@ class WorkerPool {
     }
   }
 
-  run(job: ChunkJob, onParts: OnParts): Promise<ChunkResult> {
+  run(job: ChunkJob, onParts: OnParts, onStart: OnStart): Promise<ChunkResult> {
     const slot = this.slots.reduce((a, b) => (b.busy < a.busy ? b : a));
     const id = this.seq++;
     return new Promise((resolve, reject) => {
-      this.waiting.set(id, { slot, onParts, resolve, reject });
+      this.waiting.set(id, { slot, onParts, onStart, resolve, reject });
       if (slot.busy++ === 0) slot.worker.ref();
       slot.worker.postMessage({ ...job, id });
     });
