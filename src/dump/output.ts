@@ -147,14 +147,15 @@ export class ByteSink {
    * `target` receives each chunk: the sink's buffer when full, or a piece too large for it (always
    * a buffer of its own). Without `handOff`, the target must consume or copy the sink's buffer
    * before returning; with it, the target keeps it (e.g. transfers it to another thread) and the
-   * sink goes on in the buffer `handOff` returns, of the same capacity.
+   * sink goes on in the buffer `handOff` returns, of the same capacity. `capacity` may be the
+   * first buffer itself.
    */
   constructor(
     private readonly target: (chunk: Uint8Array) => void,
-    capacity = 1 << 20,
+    capacity: number | Uint8Array = 1 << 20,
     private readonly handOff?: () => Uint8Array,
   ) {
-    this.buf = Buffer.allocUnsafe(capacity);
+    this.buf = typeof capacity === 'number' ? Buffer.allocUnsafe(capacity) : Buffer.from(capacity.buffer, capacity.byteOffset, capacity.byteLength);
   }
 
   /** Makes room for `n` more bytes (n must not exceed the capacity). */

@@ -5,31 +5,51 @@ import { type SegmentFile, findPlausibleEntry } from '../io/segment-file.js';
 import { type RecordTextParser, formatRange, openSegment } from './log.js';
 import { DumpOptions } from './options.js';
 import { ByteSink } from './output.js';
-import { type ChunkJob, type ChunkResult, PART_BYTES, PARTS_PER_WORKER } from './parallel.js';
+import type { ChunkJob, ChunkResult, OutputPiece, WorkerChunkResult } from './parallel.js';
 import { messageParser } from './run.js';
 
 /**
  * A worker of the parallel dump (parallel.ts): formats one chunk of batches at a time with the
  * serial code and returns its output, where it started and stopped, record offsets and failure.
  */
-let parts: Uint8Array[] = [];
+let parts: OutputPiece[] = [];
 /** The chunk being formatted (its output pieces are sent on as they fill). */
 let current = -1;
-/** Output pieces the main thread has written and sent back, for reuse. */
-const free: ArrayBuffer[] = [];
+
+/**
+ * Output goes into shared parts (SharedArrayBuffers the main thread also maps): a full part is
+ * sent as its index and length, the main thread writes it from its own view and says when it is
+ * free again. No copy, no transfer (typed-array writes into buffers that came back through a
+ * transfer measured ~10% slower), no garbage.
+ */
+const { recycle, signal, shared } = workerData as { recycle: MessagePort; signal: Int32Array; shared: SharedArrayBuffer[] };
+const free: number[] = shared.map((_, i) => i).reverse();
+let currentPart = free.pop()!;
 
 /** Output pieces sent together while a chunk is in progress. */
 const STREAM_PARTS = 4;
-// One sink for all chunks: each full buffer is handed on as a transferable piece and the sink
-// goes on in a free one (no copy).
-const sink = new ByteSink((c) => {
-  parts.push(c);
-  if (parts.length >= STREAM_PARTS) {
-    const out = parts;
-    parts = [];
-    parentPort!.postMessage({ id: current, partial: out }, out.map((p) => p.buffer as ArrayBuffer));
-  }
-}, PART_BYTES, () => new Uint8Array(freePart()));
+// One sink for all chunks, writing into the current shared part.
+const sink = new ByteSink(
+  (c) => {
+    if (c.buffer === shared[currentPart]) {
+      parts.push({ part: currentPart, length: c.length });
+    } else {
+      parts.push(c); // a piece too large for a part: a buffer of its own, transferred
+    }
+    if (parts.length >= STREAM_PARTS) {
+      const out = parts;
+      parts = [];
+      parentPort!.postMessage({ id: current, partial: out }, transfers(out));
+    }
+  },
+  new Uint8Array(shared[currentPart]!),
+  () => new Uint8Array(shared[(currentPart = freePart())]!),
+);
+
+function transfers(pieces: readonly OutputPiece[]): ArrayBuffer[] {
+  return pieces.filter((p): p is Uint8Array => p instanceof Uint8Array).map((p) => p.buffer as ArrayBuffer);
+}
+
 let parserFor: { key: string; parser: RecordTextParser } | null = null;
 
 function parserOf(args: readonly string[]): RecordTextParser {
@@ -58,29 +78,22 @@ function closeFile(): void {
 }
 
 /**
- * Backpressure: a worker owns at most PARTS_PER_WORKER output pieces. When all are out (queued in
- * the main thread behind the chunk being written), it waits until the main thread writes and
- * returns some: memory stays bounded whatever the chunk size and the output's expansion.
+ * Backpressure: a worker has PARTS_PER_WORKER shared parts. When all are out (queued in the main
+ * thread behind the chunk being written), it waits until the main thread writes some and gives
+ * them back: memory stays bounded whatever the chunk size and the output's expansion.
  */
-const { recycle, signal } = workerData as { recycle: MessagePort; signal: Int32Array };
-let owned = 0;
-
-function freePart(): ArrayBuffer {
+function freePart(): number {
   for (;;) {
-    const ab = free.pop();
-    if (ab !== undefined) return ab;
+    const i = free.pop();
+    if (i !== undefined) return i;
     const seen = Atomics.load(signal, 0);
-    for (let m = receiveMessageOnPort(recycle); m !== undefined; m = receiveMessageOnPort(recycle)) free.push(...(m.message as ArrayBuffer[]));
+    for (let m = receiveMessageOnPort(recycle); m !== undefined; m = receiveMessageOnPort(recycle)) free.push(...(m.message as number[]));
     if (free.length > 0) continue;
-    if (owned < PARTS_PER_WORKER) {
-      owned++;
-      return new ArrayBuffer(PART_BYTES);
-    }
     Atomics.wait(signal, 0, seen);
   }
 }
 
-function run(job: ChunkJob & { id: number }): ChunkResult {
+function run(job: ChunkJob & { id: number }): WorkerChunkResult {
   parts = [];
   current = job.id;
   let start: number | null = job.start;
@@ -121,7 +134,8 @@ function run(job: ChunkJob & { id: number }): ChunkResult {
   }
   sink.flush();
 
-  return { id: job.id, parts, start, position, ended, first, last, pairs, error };
+  const result: WorkerChunkResult = { id: job.id, parts, start, position, ended, first, last, pairs, error };
+  return result;
 }
 
 parentPort!.on('message', (msg: (ChunkJob & { id: number }) | { close: number }) => {
@@ -130,5 +144,5 @@ parentPort!.on('message', (msg: (ChunkJob & { id: number }) | { close: number })
     return;
   }
   const r = run(msg);
-  parentPort!.postMessage(r, r.parts.map((p) => p.buffer as ArrayBuffer));
+  parentPort!.postMessage(r, transfers(r.parts));
 });

@@ -26,10 +26,13 @@ import type { DumpReports } from './reports.js';
 /** Files (their dumped window) below this size are dumped serially. Env: KSEG_PARALLEL_MIN_BYTES. */
 export const PARALLEL_MIN_BYTES = 64 * 1024 * 1024;
 
-/** Size of the output pieces a worker returns; the main thread sends them back to be reused. */
+/** Size of the shared parts a worker writes its output into (see parallel-worker.ts). */
 export const PART_BYTES = 1 << 20;
-/** Output pieces a worker owns at most (see parallel-worker.ts): the output held in memory per worker. */
+/** Shared parts per worker: the output held in memory per worker. */
 export const PARTS_PER_WORKER = 16;
+
+/** An output piece from a worker: a filled shared part (index, length), or a buffer of its own. */
+export type OutputPiece = { part: number; length: number } | Uint8Array;
 
 /** Counters of the parallel path (for tests: proof that it ran, on how many chunks, and how often it fell back). */
 export const parallelStats = { files: 0, chunks: 0, fallbacks: 0 };
@@ -59,6 +62,9 @@ export interface ChunkJob {
   /** The command line: the worker builds the same record parser from it. */
   args: readonly string[];
 }
+
+/** A chunk's result as a worker sends it (pieces not yet mapped to the main thread's views). */
+export type WorkerChunkResult = Omit<ChunkResult, 'parts'> & { parts: OutputPiece[] };
 
 /** What a worker returns for a chunk. */
 export interface ChunkResult {
@@ -279,7 +285,7 @@ function workerScript(): URL {
 }
 
 /** Messages from a worker: where a speculative chunk starts, output pieces of a chunk in progress, then the chunk's result. */
-export type WorkerMessage = { id: number; start: number | null; parts?: undefined } | { id: number; partial: Uint8Array[] } | ChunkResult;
+export type WorkerMessage = { id: number; start: number | null; parts?: undefined } | { id: number; partial: OutputPiece[] } | WorkerChunkResult;
 
 type OnParts = (parts: Uint8Array[], back: (parts: readonly Uint8Array[]) => void) => void;
 type OnStart = (start: number | null) => void;
@@ -287,9 +293,12 @@ type OnStart = (start: number | null) => void;
 interface Slot {
   worker: Worker;
   busy: number;
-  /** Where written pieces go back to the worker, and the counter it waits on for them. */
+  /** Where written parts go back to the worker, and the counter it waits on for them. */
   recycle: MessagePort;
   signal: Int32Array;
+  /** The worker's shared parts, the main thread's views of them, and their indexes. */
+  views: Uint8Array[];
+  partOf: Map<ArrayBufferLike, number>;
 }
 
 interface Waiting {
@@ -314,24 +323,34 @@ class WorkerPool {
     for (let i = 0; i < size; i++) {
       const channel = new MessageChannel();
       const signal = new Int32Array(new SharedArrayBuffer(4));
-      const worker = new Worker(script, { workerData: { recycle: channel.port2, signal }, transferList: [channel.port2] });
-      const slot: Slot = { worker, busy: 0, recycle: channel.port1, signal };
+      const shared = Array.from({ length: PARTS_PER_WORKER }, () => new SharedArrayBuffer(PART_BYTES));
+      const worker = new Worker(script, { workerData: { recycle: channel.port2, signal, shared }, transferList: [channel.port2] });
+      const slot: Slot = {
+        worker,
+        busy: 0,
+        recycle: channel.port1,
+        signal,
+        views: shared.map((b) => new Uint8Array(b)),
+        partOf: new Map(shared.map((b, i) => [b, i])),
+      };
+      const views = (pieces: OutputPiece[]) => pieces.map((p) => (p instanceof Uint8Array ? p : slot.views[p.part]!.subarray(0, p.length)));
       worker.unref();
       worker.on('message', (m: WorkerMessage) => {
         const w = this.waiting.get(m.id);
         if (!w) return;
         if ('partial' in m) {
-          w.onParts(m.partial, (parts) => this.giveBack(slot, parts));
+          w.onParts(views(m.partial), (parts) => this.giveBack(slot, parts));
           return;
         }
         if (!('parts' in m) || m.parts === undefined) {
           w.onStart(m.start);
           return;
         }
-        this.producer.set(m, slot);
+        const r: ChunkResult = { ...m, parts: views(m.parts) };
+        this.producer.set(r, slot);
         this.waiting.delete(m.id);
         if (--slot.busy === 0) worker.unref();
-        w.resolve(m);
+        w.resolve(r);
       });
       worker.on('error', (e) => this.failAll(slot, e));
       worker.on('exit', (code) => this.failAll(slot, new Error(`parallel dump: worker exited with code ${code}`)));
@@ -359,18 +378,23 @@ class WorkerPool {
     if (!this.destroyed) for (const s of this.slots) s.worker.postMessage({ close: dump });
   }
 
-  /** Sends a result's written output pieces back to its worker for reuse. */
+  /** Gives a result's shared parts back to its worker once written (or dropped). */
   recycle(r: ChunkResult): void {
     const slot = this.producer.get(r);
     this.producer.delete(r);
     if (slot !== undefined) this.giveBack(slot, r.parts);
   }
 
+  /** Gives the shared parts among `parts` back to their worker (they are written or dropped). */
   private giveBack(slot: Slot, parts: readonly Uint8Array[]): void {
     if (this.destroyed) return;
-    const buffers = parts.map((p) => p.buffer as ArrayBuffer).filter((b) => b.byteLength === PART_BYTES);
-    if (buffers.length === 0) return;
-    slot.recycle.postMessage(buffers, buffers);
+    const free: number[] = [];
+    for (const p of parts) {
+      const i = slot.partOf.get(p.buffer);
+      if (i !== undefined) free.push(i);
+    }
+    if (free.length === 0) return;
+    slot.recycle.postMessage(free);
     Atomics.add(slot.signal, 0, 1);
     Atomics.notify(slot.signal, 0);
   }
