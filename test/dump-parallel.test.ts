@@ -150,7 +150,7 @@ describe.skipIf(availableParallelism() < 2)('parallel deep dump == serial dump',
     ['uncompressed', PLAIN],
     ['snappy', SNAPPY],
   ] as const) {
-    it(`${name}: shallow (always serial) and every deep mode, on many chunks`, async () => {
+    it(`${name}: shallow (serial below 8x the threshold) and every deep mode, on many chunks`, async () => {
       const shallow = await compare(['--files', file]);
       expect(shallow.chunks).toBe(0);
       for (const mode of DEEP_MODES) {
@@ -171,6 +171,20 @@ describe.skipIf(availableParallelism() < 2)('parallel deep dump == serial dump',
       expect((await compare(['--print-data-log', '--max-bytes', '1000', '--files', file])).chunks).toBe(0);
     });
   }
+
+  it('shallow dumps of windows of 8x the threshold and more go parallel too, byte for byte', async () => {
+    const big = buildSegment(batchesOf('plain-0', ['00000000000000000000.log', '00000000000000000189.log']), 8 * MIN_BYTES + 300_000, 0);
+    const f = join(dir, '00000000000000000003.log');
+    const tail = Buffer.alloc(30);
+    tail.writeInt32BE(10_000, 8); // an entry that does not fit: 30 bytes left over
+    writeFileSync(f, Buffer.concat([big.log, tail]));
+    const r = await compare(['--files', f]);
+    expect(r.serial.code).toBe(0);
+    expect(r.serial.stdout.toString('utf8')).toMatch(/Found 30 invalid bytes at the end of 00000000000000000003\.log\n$/);
+    expect(r.chunks).toBeGreaterThan(60);
+    // Just below: serial.
+    expect((await compare(['--max-bytes', String(8 * MIN_BYTES - 1), '--files', f])).chunks).toBe(0);
+  });
 
   it('trailing bytes: "Found N invalid bytes", and an undersized entry at the end (CorruptRecordException)', async () => {
     const f = join(dir, '00000000000000000001.log');
