@@ -14,7 +14,7 @@ import { EntryWalker, SegmentFile } from '../io/segment-file.js';
 import type { DecodedText } from './decoders.js';
 import { JavaException } from './java-exception.js';
 import { javaAbsolutePath, javaFileName, javaParseInt, javaParseLong, javaSplitFirstDot } from './java.js';
-import { type ByteSink, type DumpIO, type Label, ascii, label, putInt64, putLabel, writeDecimal } from './output.js';
+import { type ByteSink, type DumpIO, type Label, ascii, label, putDecimal, putInt64, putLabel } from './output.js';
 import { formatControlRecord } from './parsers/index.js';
 import { writeRecordLines } from './record-lines.js';
 import type { DumpReports } from './reports.js';
@@ -305,25 +305,25 @@ function printBatchLine(out: ByteSink, buf: Uint8Array, at: number, h: BatchHead
   let o = out.length;
   if (h.format === 'v2') {
     o = putLabel(view, o, L_BASE_OFFSET);
-    o = putInt64(dst, o, h.baseOffset);
+    o = putInt64(dst, view, o, h.baseOffset);
     o = putLabel(view, o, L_LAST_OFFSET);
-    o = putInt64(dst, o, h.lastOffset);
+    o = putInt64(dst, view, o, h.lastOffset);
     o = putLabel(view, o, L_COUNT);
-    o = writeDecimal(dst, o, h.recordCount);
+    o = putDecimal(dst, view, o, h.recordCount);
     o = putLabel(view, o, L_BASE_SEQUENCE);
-    o = writeDecimal(dst, o, h.baseSequence);
+    o = putDecimal(dst, view, o, h.baseSequence);
     o = putLabel(view, o, L_LAST_SEQUENCE);
-    o = writeDecimal(dst, o, h.lastSequence);
+    o = putDecimal(dst, view, o, h.lastSequence);
     o = putLabel(view, o, L_PRODUCER_ID);
-    o = putInt64(dst, o, h.producerId);
+    o = putInt64(dst, view, o, h.producerId);
     o = putLabel(view, o, L_PRODUCER_EPOCH);
-    o = writeDecimal(dst, o, h.producerEpoch);
+    o = putDecimal(dst, view, o, h.producerEpoch);
     o = putLabel(view, o, L_LEADER_EPOCH);
-    o = writeDecimal(dst, o, h.partitionLeaderEpoch);
+    o = putDecimal(dst, view, o, h.partitionLeaderEpoch);
     o = putLabel(view, o, L_FLAGS[(h.isTransactional ? 2 : 0) + (h.isControl ? 1 : 0)]!);
     if (h.hasDeleteHorizon) {
       o = putLabel(view, o, L_DELETE_HORIZON_OPEN);
-      o = putInt64(dst, o, h.baseTimestamp);
+      o = putInt64(dst, view, o, h.baseTimestamp);
       dst[o++] = 0x5d; // ]
     } else {
       o = putLabel(view, o, L_DELETE_HORIZON_EMPTY);
@@ -334,7 +334,7 @@ function printBatchLine(out: ByteSink, buf: Uint8Array, at: number, h: BatchHead
     out.length = printBatchTail(dst, view, o, position, h.timestampType, h.maxTimestamp, h.sizeInBytes, h.magic, h.compression, h.crc, isEntryCrcValid(buf, at, h));
   } else {
     o = putLabel(view, o, L_LEGACY_OFFSET);
-    o = putInt64(dst, o, h.offset);
+    o = putInt64(dst, view, o, h.offset);
     out.length = o;
     checkCompression(h.compression);
     out.length = printBatchTail(dst, view, o, position, h.timestampType, h.timestamp, h.sizeInBytes, h.magic, h.compression, h.crc, isEntryCrcValid(buf, at, h));
@@ -355,17 +355,17 @@ function printBatchTail(
   valid: boolean,
 ): number {
   o = putLabel(view, o, L_POSITION);
-  o = writeDecimal(dst, o, position);
+  o = putDecimal(dst, view, o, position);
   o = putLabel(view, o, L_TS_LINE[timestampType]!);
-  o = putInt64(dst, o, maxTimestamp);
+  o = putInt64(dst, view, o, maxTimestamp);
   o = putLabel(view, o, L_SIZE);
-  o = writeDecimal(dst, o, size);
+  o = putDecimal(dst, view, o, size);
   o = putLabel(view, o, L_MAGIC);
-  o = writeDecimal(dst, o, magic);
+  o = putDecimal(dst, view, o, magic);
   o = putLabel(view, o, L_CODEC);
   o = putLabel(view, o, L_CODECS[compression]!);
   o = putLabel(view, o, L_CRC);
-  o = writeDecimal(dst, o, crc);
+  o = putDecimal(dst, view, o, crc);
   return putLabel(view, o, valid ? L_VALID : L_INVALID);
 }
 

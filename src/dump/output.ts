@@ -8,63 +8,77 @@ import { javaUtf8Bytes, javaUtf8Into } from '../format/utf8.js';
  * intermediate strings. `target` receives each full chunk and must consume or copy it before
  * returning.
  */
-/** "00".."99" as ASCII pairs: two digits per division. */
+/** "00".."99" as ASCII pairs. */
 const PAIRS = new Uint8Array(200);
+/** "0000".."9999" as little-endian int32 words: four digits in one store. */
+const QUADS = new Int32Array(10000);
 for (let i = 0; i < 100; i++) {
   PAIRS[2 * i] = 48 + Math.floor(i / 10);
   PAIRS[2 * i + 1] = 48 + (i % 10);
 }
-
-/** Decimal digits of 0 <= n < 2^31. */
-function digitCount(n: number): number {
-  if (n < 100000) return n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : n < 10000 ? 4 : 5;
-  return n < 1000000 ? 6 : n < 10000000 ? 7 : n < 100000000 ? 8 : n < 1000000000 ? 9 : 10;
+for (let i = 0; i < 10000; i++) {
+  const d = [Math.floor(i / 1000), Math.floor(i / 100) % 10, Math.floor(i / 10) % 10, i % 10];
+  QUADS[i] = (48 + d[0]!) | ((48 + d[1]!) << 8) | ((48 + d[2]!) << 16) | ((48 + d[3]!) << 24);
 }
 
-/** Writes 0 <= n < 2^31 at `at` (int32 arithmetic only); returns the end. */
-function writeSmall(buf: Uint8Array, at: number, n: number): number {
-  const end = at + digitCount(n);
-  let e = end;
-  while (n >= 100) {
+/** Writes 0 <= n < 10^4 without leading zeros; returns the end. */
+function upTo4(dst: Uint8Array, view: DataView, o: number, n: number): number {
+  if (n < 10) {
+    dst[o] = 48 + n;
+    return o + 1;
+  }
+  if (n < 100) {
+    dst[o] = PAIRS[2 * n]!;
+    dst[o + 1] = PAIRS[2 * n + 1]!;
+    return o + 2;
+  }
+  if (n < 1000) {
     const q = (n / 100) | 0;
     const r = (n - q * 100) << 1;
-    buf[--e] = PAIRS[r + 1]!;
-    buf[--e] = PAIRS[r]!;
-    n = q;
+    dst[o] = 48 + q;
+    dst[o + 1] = PAIRS[r]!;
+    dst[o + 2] = PAIRS[r + 1]!;
+    return o + 3;
   }
-  if (n >= 10) {
-    buf[--e] = PAIRS[(n << 1) + 1]!;
-    buf[--e] = PAIRS[n << 1]!;
-  } else {
-    buf[--e] = 48 + n;
-  }
-  return end;
+  view.setInt32(o, QUADS[n]!, true);
+  return o + 4;
+}
+
+/** Writes 0 <= n < 10^8 without leading zeros; returns the end. */
+function upTo8(dst: Uint8Array, view: DataView, o: number, n: number): number {
+  if (n < 10000) return upTo4(dst, view, o, n);
+  const high = (n / 10000) | 0;
+  o = upTo4(dst, view, o, high);
+  view.setInt32(o, QUADS[n - high * 10000]!, true);
+  return o + 4;
 }
 
 /**
- * Writes a safe integer in decimal at `at` (room for 21 bytes needed); returns the end. Values
- * past int32 (timestamps, offsets) are split at 10^8 so the digits come from int32 arithmetic.
+ * Writes a safe integer in decimal (as Java prints a long) into `dst` at `o`, four digits per
+ * store through `view` (a DataView over all of `dst`); returns the end. Needs 21 bytes of room.
+ * Values past 10^8 (timestamps, big offsets) are split there, so the digits come from int32
+ * arithmetic.
  */
-export function writeDecimal(buf: Uint8Array, at: number, v: number): number {
+export function putDecimal(dst: Uint8Array, view: DataView, o: number, v: number): number {
   let n = v;
   if (n < 0) {
-    buf[at++] = 45;
+    dst[o++] = 45;
     n = -n;
   }
-  if (n < 2147483648) return writeSmall(buf, at, n);
+  if (n < 100000000) return upTo8(dst, view, o, n);
   const high = Math.floor(n / 100000000);
-  let low = n - high * 100000000;
-  at = high < 2147483648 ? writeSmall(buf, at, high) : writeDecimal(buf, at, high);
-  // The low part: exactly 8 digits, zero-padded.
-  let e = at + 8;
-  for (let k = 0; k < 4; k++) {
-    const q = (low / 100) | 0;
-    const r = (low - q * 100) << 1;
-    buf[--e] = PAIRS[r + 1]!;
-    buf[--e] = PAIRS[r]!;
-    low = q;
+  if (high >= 100000000) {
+    // Past 10^16: not an int64 the decoders produce as a number (those are bigints past 2^53).
+    const s = String(n);
+    for (let i = 0; i < s.length; i++) dst[o++] = s.charCodeAt(i);
+    return o;
   }
-  return at + 8;
+  const low = n - high * 100000000;
+  o = upTo8(dst, view, o, high);
+  const mid = (low / 10000) | 0;
+  view.setInt32(o, QUADS[mid]!, true);
+  view.setInt32(o + 4, QUADS[low - mid * 10000]!, true);
+  return o + 8;
 }
 
 /** A JS scan settles short ASCII values without the cost of a native call. */
@@ -99,8 +113,8 @@ export function putLabel(view: DataView, o: number, l: Label): number {
 }
 
 /** Writes an int64 (a bigint only past 2^53) in decimal at `o`; returns the end (21 bytes of room). */
-export function putInt64(dst: Uint8Array, o: number, v: number | bigint): number {
-  if (typeof v === 'number') return writeDecimal(dst, o, v);
+export function putInt64(dst: Uint8Array, view: DataView, o: number, v: number | bigint): number {
+  if (typeof v === 'number') return putDecimal(dst, view, o, v);
   const s = v.toString();
   for (let i = 0; i < s.length; i++) dst[o++] = s.charCodeAt(i);
   return o;
@@ -240,7 +254,7 @@ export class ByteSink {
       return;
     }
     if (this.len + 21 > this.buf.length) this.flush();
-    this.len = writeDecimal(this.buf, this.len, v);
+    this.len = putDecimal(this.buf, this.view, this.len, v);
   }
 
   bool(b: boolean): void {

@@ -3,7 +3,7 @@ import { type RecordBatchHeader, RECORD_BATCH_OVERHEAD, incrementSequence } from
 import type { Int64 } from '../format/int64.js';
 import type { OffsetGap } from './log.js';
 import { HEADER_FIELDS, RecordFields, readRecordFields } from '../format/record.js';
-import { type ByteSink, type Label, label, putJavaUtf8, putLabel, writeDecimal } from './output.js';
+import { type ByteSink, type Label, label, putJavaUtf8, putDecimal, putLabel } from './output.js';
 
 /**
  * The record lines of a v2 batch in a deep dump, written straight from the batch's bytes: the
@@ -115,15 +115,15 @@ export function writeRecordLines(
         if (!Number.isSafeInteger(timestamp)) return giveUp(out, mark);
       }
       o = putLabel(dstView, o, L_RECORD_OFFSET);
-      o = writeDecimal(dst, o, recordOffset);
+      o = putDecimal(dst, dstView, o, recordOffset);
       o = putLabel(dstView, o, tsLabel);
-      o = writeDecimal(dst, o, timestamp);
+      o = putDecimal(dst, dstView, o, timestamp);
       o = putLabel(dstView, o, L_KEY_SIZE);
-      o = writeDecimal(dst, o, f.keyLength < 0 ? -1 : f.keyLength);
+      o = putDecimal(dst, dstView, o, f.keyLength < 0 ? -1 : f.keyLength);
       o = putLabel(dstView, o, L_VALUE_SIZE);
-      o = writeDecimal(dst, o, f.valueLength < 0 ? -1 : f.valueLength);
+      o = putDecimal(dst, dstView, o, f.valueLength < 0 ? -1 : f.valueLength);
       o = putLabel(dstView, o, L_SEQUENCE);
-      o = writeDecimal(dst, o, baseSequence >= 0 ? incrementSequence(baseSequence, f.offsetDelta) : -1);
+      o = putDecimal(dst, dstView, o, baseSequence >= 0 ? incrementSequence(baseSequence, f.offsetDelta) : -1);
       o = putLabel(dstView, o, L_HEADER_KEYS);
       for (let k = 0, n = f.headerCount * HEADER_FIELDS; k < n; k += HEADER_FIELDS) {
         if (k > 0) dst[o++] = 0x2c; // ,
