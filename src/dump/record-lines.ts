@@ -18,6 +18,8 @@ const L_KEY_SIZE = label(' keySize: ');
 const L_VALUE_SIZE = label(' valueSize: ');
 const L_SEQUENCE = label(' sequence: ');
 const L_HEADER_KEYS = label(' headerKeys: [');
+/** The same two labels around the sequence of a batch without one (most producers). */
+const L_NO_SEQUENCE_HEADER_KEYS = label(' sequence: -1 headerKeys: [');
 const L_KEY = label('key: ');
 const L_PAYLOAD = label('payload: ');
 const L_TS: Record<string, Label> = {
@@ -122,9 +124,13 @@ export function writeRecordLines(
       o = putDecimal(dst, dstView, o, f.keyLength < 0 ? -1 : f.keyLength);
       o = putLabel(dstView, o, L_VALUE_SIZE);
       o = putDecimal(dst, dstView, o, f.valueLength < 0 ? -1 : f.valueLength);
-      o = putLabel(dstView, o, L_SEQUENCE);
-      o = putDecimal(dst, dstView, o, baseSequence >= 0 ? incrementSequence(baseSequence, f.offsetDelta) : -1);
-      o = putLabel(dstView, o, L_HEADER_KEYS);
+      if (baseSequence >= 0) {
+        o = putLabel(dstView, o, L_SEQUENCE);
+        o = putDecimal(dst, dstView, o, incrementSequence(baseSequence, f.offsetDelta));
+        o = putLabel(dstView, o, L_HEADER_KEYS);
+      } else {
+        o = putLabel(dstView, o, L_NO_SEQUENCE_HEADER_KEYS);
+      }
       for (let k = 0, n = f.headerCount * HEADER_FIELDS; k < n; k += HEADER_FIELDS) {
         if (k > 0) dst[o++] = 0x2c; // ,
         o = putJavaUtf8(dst, dstView, o, data, srcView, hs[k + 1]!, hs[k + 1]! + hs[k + 2]!);
