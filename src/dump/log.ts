@@ -14,7 +14,7 @@ import { EntryWalker, SegmentFile } from '../io/segment-file.js';
 import type { DecodedText } from './decoders.js';
 import { JavaException } from './java-exception.js';
 import { javaAbsolutePath, javaFileName, javaParseInt, javaParseLong, javaSplitFirstDot } from './java.js';
-import { type ByteSink, type DumpIO, type Label, ascii, label, putDecimal, putInt64, putLabel } from './output.js';
+import { type ByteSink, type DumpIO, type Label, ascii, label, labelOf, putDecimal, putInt64, putLabel } from './output.js';
 import { formatControlRecord } from './parsers/index.js';
 import { writeRecordLines } from './record-lines.js';
 import type { DumpReports } from './reports.js';
@@ -68,6 +68,12 @@ const L_TS_LINE: Record<string, Label> = {
   NoTimestampType: label(' NoTimestampType: '),
 };
 const L_CODECS = COMPRESSION_NAMES.map((c) => label(c));
+/**
+ * The middle of the last batch line without sequences (sequences, producer, epochs, flags, empty
+ * delete horizon): batches of a producer without idempotence repeat it, so it is copied whole.
+ */
+let middle: { producerId: Int64; producerEpoch: number; leaderEpoch: number; flags: number; text: Label } | null = null;
+
 /** Room for a batch line: labels, 13 int64s and slack. */
 const BATCH_LINE_ROOM = 640;
 
@@ -310,23 +316,43 @@ function printBatchLine(out: ByteSink, buf: Uint8Array, at: number, h: BatchHead
     o = putInt64(dst, view, o, h.lastOffset);
     o = putLabel(view, o, L_COUNT);
     o = putDecimal(dst, view, o, h.recordCount);
-    o = putLabel(view, o, L_BASE_SEQUENCE);
-    o = putDecimal(dst, view, o, h.baseSequence);
-    o = putLabel(view, o, L_LAST_SEQUENCE);
-    o = putDecimal(dst, view, o, h.lastSequence);
-    o = putLabel(view, o, L_PRODUCER_ID);
-    o = putInt64(dst, view, o, h.producerId);
-    o = putLabel(view, o, L_PRODUCER_EPOCH);
-    o = putDecimal(dst, view, o, h.producerEpoch);
-    o = putLabel(view, o, L_LEADER_EPOCH);
-    o = putDecimal(dst, view, o, h.partitionLeaderEpoch);
-    o = putLabel(view, o, L_FLAGS[(h.isTransactional ? 2 : 0) + (h.isControl ? 1 : 0)]!);
-    if (h.hasDeleteHorizon) {
-      o = putLabel(view, o, L_DELETE_HORIZON_OPEN);
-      o = putInt64(dst, view, o, h.baseTimestamp);
-      dst[o++] = 0x5d; // ]
+    const flags = (h.isTransactional ? 2 : 0) + (h.isControl ? 1 : 0);
+    const m = middle;
+    if (
+      m !== null &&
+      h.baseSequence === -1 &&
+      !h.hasDeleteHorizon &&
+      h.producerId === m.producerId &&
+      h.producerEpoch === m.producerEpoch &&
+      h.partitionLeaderEpoch === m.leaderEpoch &&
+      flags === m.flags &&
+      h.lastSequence === -1
+    ) {
+      o = putLabel(view, o, m.text);
     } else {
-      o = putLabel(view, o, L_DELETE_HORIZON_EMPTY);
+      const from = o;
+      o = putLabel(view, o, L_BASE_SEQUENCE);
+      o = putDecimal(dst, view, o, h.baseSequence);
+      o = putLabel(view, o, L_LAST_SEQUENCE);
+      o = putDecimal(dst, view, o, h.lastSequence);
+      o = putLabel(view, o, L_PRODUCER_ID);
+      o = putInt64(dst, view, o, h.producerId);
+      o = putLabel(view, o, L_PRODUCER_EPOCH);
+      o = putDecimal(dst, view, o, h.producerEpoch);
+      o = putLabel(view, o, L_LEADER_EPOCH);
+      o = putDecimal(dst, view, o, h.partitionLeaderEpoch);
+      o = putLabel(view, o, L_FLAGS[flags]!);
+      if (h.hasDeleteHorizon) {
+        o = putLabel(view, o, L_DELETE_HORIZON_OPEN);
+        o = putInt64(dst, view, o, h.baseTimestamp);
+        dst[o++] = 0x5d; // ]
+      } else {
+        o = putLabel(view, o, L_DELETE_HORIZON_EMPTY);
+        if (h.baseSequence === -1 && h.lastSequence === -1) {
+          const text = labelOf(dst.subarray(from, o));
+          middle = { producerId: h.producerId, producerEpoch: h.producerEpoch, leaderEpoch: h.partitionLeaderEpoch, flags, text };
+        }
+      }
     }
     out.length = o;
     // Kafka prints the first half with print(), then fails here on an unknown codec id.

@@ -96,9 +96,14 @@ export interface Label {
 }
 
 export function label(s: string): Label {
-  const bytes = new Uint8Array(Math.ceil(s.length / 4) * 4);
-  bytes.set(Buffer.from(s, 'latin1'));
-  return { length: s.length, words: new Int32Array(bytes.buffer) };
+  return labelOf(Buffer.from(s, 'latin1'));
+}
+
+/** A label of the given bytes (copied). */
+export function labelOf(text: Uint8Array): Label {
+  const bytes = new Uint8Array(Math.ceil(text.length / 4) * 4);
+  bytes.set(text);
+  return { length: text.length, words: new Int32Array(bytes.buffer) };
 }
 
 /**
