@@ -14,9 +14,9 @@ import { EntryWalker, SegmentFile } from '../io/segment-file.js';
 import type { DecodedText } from './decoders.js';
 import { JavaException } from './java-exception.js';
 import { javaAbsolutePath, javaFileName, javaParseInt, javaParseLong, javaSplitFirstDot } from './java.js';
-import { type ByteSink, type DumpIO, type Label, ascii, label, labelOf, putDecimal, putInt64, putLabel } from './output.js';
+import { type ByteSink, type DumpIO, type Label, label, labelOf, putDecimal, putInt64, putLabel } from './output.js';
 import { formatControlRecord } from './parsers/index.js';
-import { writeRecordLines } from './record-lines.js';
+import { L_HEADER_KEYS, L_KEY_SIZE, L_RECORD_OFFSET, L_SEQUENCE, L_TIMESTAMP, L_VALUE_SIZE, writeRecordLines } from './record-lines.js';
 import type { DumpReports } from './reports.js';
 
 /** What a record's key and value print as; undefined parts are not printed. */
@@ -61,12 +61,7 @@ const L_CODEC = label(' compresscodec: ');
 const L_CRC = label(' crc: ');
 const L_VALID = label(' isvalid: true\n');
 const L_INVALID = label(' isvalid: false\n');
-/** ` <TimestampType>: ` per type name, and the codec names. */
-const L_TS_LINE: Record<string, Label> = {
-  CreateTime: label(' CreateTime: '),
-  LogAppendTime: label(' LogAppendTime: '),
-  NoTimestampType: label(' NoTimestampType: '),
-};
+/** The codec names. */
 const L_CODECS = COMPRESSION_NAMES.map((c) => label(c));
 /**
  * The middle of the last batch line without sequences (sequences, producer, epochs, flags, empty
@@ -76,20 +71,6 @@ let middle: { producerId: Int64; producerEpoch: number; leaderEpoch: number; fla
 
 /** Room for a batch line: labels, 13 int64s and slack. */
 const BATCH_LINE_ROOM = 640;
-
-// Labels of the general path's record lines.
-const L_RECORD_OFFSET = ascii('| offset: ');
-const L_KEY_SIZE = ascii(' keySize: ');
-const L_VALUE_SIZE = ascii(' valueSize: ');
-const L_SEQUENCE = ascii(' sequence: ');
-const L_HEADER_KEYS = ascii(' headerKeys: [');
-const L_COMMA = ascii(',');
-const L_CLOSE_BRACKET = ascii(']');
-const L_TS: Record<string, Uint8Array> = {
-  CreateTime: ascii(' CreateTime: '),
-  LogAppendTime: ascii(' LogAppendTime: '),
-  NoTimestampType: ascii(' NoTimestampType: '),
-};
 
 /** Maps a decoder failure to the exception Kafka's record classes throw for it. */
 export function toJavaException(e: unknown): unknown {
@@ -382,7 +363,7 @@ function printBatchTail(
 ): number {
   o = putLabel(view, o, L_POSITION);
   o = putDecimal(dst, view, o, position);
-  o = putLabel(view, o, L_TS_LINE[timestampType]!);
+  o = putLabel(view, o, L_TIMESTAMP[timestampType]!);
   o = putInt64(dst, view, o, maxTimestamp);
   o = putLabel(view, o, L_SIZE);
   o = putDecimal(dst, view, o, size);
@@ -412,29 +393,29 @@ function dumpRecords(
   const decoded = entryRecords(buf, at, h);
   const isControl = h.format === 'v2' && h.isControl;
   const legacy = h.format === 'legacy';
-  const tsLabel = L_TS[h.timestampType]!;
+  const tsLabel = L_TIMESTAMP[h.timestampType]!;
   for (const r of decoded.records) {
     if (lastOffset === null || r.offset !== addInt64(lastOffset, 1)) gap(lastOffset, r.offset);
     lastOffset = r.offset;
     if (!opts.skipRecordMetadata) {
-      out.raw(L_RECORD_OFFSET);
+      out.label(L_RECORD_OFFSET);
       out.int(r.offset);
-      out.raw(tsLabel);
+      out.label(tsLabel);
       out.int(r.timestamp);
-      out.raw(L_KEY_SIZE);
+      out.label(L_KEY_SIZE);
       out.int(r.keySize);
-      out.raw(L_VALUE_SIZE);
+      out.label(L_VALUE_SIZE);
       out.int(r.valueSize);
       if (!legacy) {
-        out.raw(L_SEQUENCE);
+        out.label(L_SEQUENCE);
         out.int(r.sequence);
-        out.raw(L_HEADER_KEYS);
+        out.label(L_HEADER_KEYS);
         const hs = r.headers;
         for (let i = 0; i < hs.length; i++) {
-          if (i > 0) out.raw(L_COMMA);
+          if (i > 0) out.text(',');
           out.text(hs[i]!.key);
         }
-        out.raw(L_CLOSE_BRACKET);
+        out.text(']');
       } else {
         out.text(r.legacy!.isValid ? ' isValid: true crc: ' : ' isValid: false crc: ');
         out.int(r.legacy!.crc);

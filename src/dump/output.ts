@@ -242,14 +242,10 @@ export class ByteSink {
     this.len += this.buf.write(s, this.len, 'utf8');
   }
 
-  /** Writes pre-encoded ASCII bytes (the dump's constant labels, see `ascii`). */
-  raw(b: Uint8Array): void {
-    const n = b.length;
-    if (this.len + n > this.buf.length) this.flush();
-    const buf = this.buf;
-    let len = this.len;
-    for (let i = 0; i < n; i++) buf[len++] = b[i]!;
-    this.len = len;
+  /** Writes a constant label (see `label`). */
+  label(l: Label): void {
+    if (this.len + l.length + 3 > this.buf.length) this.flush();
+    this.len = putLabel(this.view, this.len, l);
   }
 
   /** Writes an integer in Java's decimal form, without building a string for safe integers. */
@@ -344,9 +340,4 @@ export interface DumpIO {
   out: ByteSink;
   err: ByteSink;
   cwd: string;
-}
-
-/** Encodes a constant ASCII label once, for ByteSink.raw. */
-export function ascii(s: string): Uint8Array {
-  return Uint8Array.from(Buffer.from(s, 'latin1'));
 }

@@ -13,16 +13,18 @@ import { type ByteSink, type Label, label, putJavaUtf8, putDecimal, putLabel } f
  * which is the reference: this writer either prints exactly what it would, or nothing.
  */
 
-const L_RECORD_OFFSET = label('| offset: ');
-const L_KEY_SIZE = label(' keySize: ');
-const L_VALUE_SIZE = label(' valueSize: ');
-const L_SEQUENCE = label(' sequence: ');
-const L_HEADER_KEYS = label(' headerKeys: [');
+// Labels of the record lines (the general path in log.ts writes them too).
+export const L_RECORD_OFFSET = label('| offset: ');
+export const L_KEY_SIZE = label(' keySize: ');
+export const L_VALUE_SIZE = label(' valueSize: ');
+export const L_SEQUENCE = label(' sequence: ');
+export const L_HEADER_KEYS = label(' headerKeys: [');
 /** The same two labels around the sequence of a batch without one (most producers). */
 const L_NO_SEQUENCE_HEADER_KEYS = label(' sequence: -1 headerKeys: [');
 const L_KEY = label('key: ');
 const L_PAYLOAD = label('payload: ');
-const L_TS: Record<string, Label> = {
+/** ` <TimestampType>: ` per type name (batch lines too). */
+export const L_TIMESTAMP: Record<string, Label> = {
   CreateTime: label(' CreateTime: '),
   LogAppendTime: label(' LogAppendTime: '),
   NoTimestampType: label(' NoTimestampType: '),
@@ -89,7 +91,7 @@ export function writeRecordLines(
   let o = mark;
 
   const { printContents, skipRecordMetadata } = opts;
-  const tsLabel = L_TS[h.timestampType]!;
+  const tsLabel = L_TIMESTAMP[h.timestampType]!;
   const baseSequence = h.baseSequence;
   const f = fields;
   const hs = f.headers;

@@ -140,6 +140,24 @@ function zigzag(buf: Uint8Array, p: number, end: number): number {
   return r.value;
 }
 
+/** Where the bytes of the last sizedBytes() field start. */
+let bytesStart = 0;
+
+/**
+ * A length varint at `p` and the bytes it announces (none if negative, which means null): returns
+ * the length, leaves the bytes' position in `bytesStart` and the position after them in `after`.
+ */
+function sizedBytes(buf: Uint8Array, p: number, end: number, what: string): number {
+  const length = zigzag(buf, p, end);
+  const start = after;
+  bytesStart = start;
+  if (length >= 0) {
+    if (start + length > end) throw new FormatError('IllegalArgument', `${what} past end`, start);
+    after = start + length;
+  }
+  return length;
+}
+
 /**
  * Reads one v2 record at `pos` of `buf` (records end at `end`) into `f`, as DefaultRecord.readFrom
  * does, with its checks and error messages. The next record starts at `f.end`.
@@ -176,23 +194,13 @@ export function readRecordFields(buf: Uint8Array, pos: number, end: number, f: R
     f.offsetDelta = zigzag(buf, p, end);
     p = after;
     f.keyLengthStart = p;
-    const keyLength = zigzag(buf, p, end);
+    f.keyLength = sizedBytes(buf, p, end, 'key');
+    f.keyStart = bytesStart;
     p = after;
-    f.keyStart = p;
-    f.keyLength = keyLength;
-    if (keyLength >= 0) {
-      if (p + keyLength > end) throw new FormatError('IllegalArgument', 'key past end', p);
-      p += keyLength;
-    }
     f.valueLengthStart = p;
-    const valueLength = zigzag(buf, p, end);
+    f.valueLength = sizedBytes(buf, p, end, 'value');
+    f.valueStart = bytesStart;
     p = after;
-    f.valueStart = p;
-    f.valueLength = valueLength;
-    if (valueLength >= 0) {
-      if (p + valueLength > end) throw new FormatError('IllegalArgument', 'value past end', p);
-      p += valueLength;
-    }
     const hcStart = p;
     f.headerCountStart = p;
     const numHeaders = zigzag(buf, p, end);
@@ -217,14 +225,9 @@ export function readRecordFields(buf: Uint8Array, pos: number, end: number, f: R
       hs[k + 2] = hkl;
       p += hkl;
       hs[k + 3] = p;
-      const hvl = zigzag(buf, p, end);
+      hs[k + 5] = sizedBytes(buf, p, end, 'header value');
+      hs[k + 4] = bytesStart;
       p = after;
-      hs[k + 4] = p;
-      hs[k + 5] = hvl;
-      if (hvl >= 0) {
-        if (p + hvl > end) throw new FormatError('IllegalArgument', 'header value past end', p);
-        p += hvl;
-      }
     }
     if (p - f.bodyStart !== sizeOfBody) {
       throw invalid(
