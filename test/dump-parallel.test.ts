@@ -244,6 +244,22 @@ describe.skipIf(availableParallelism() < 2)('parallel deep dump == serial dump',
     }
   });
 
+  it('values larger than an output part (binary and text, 1.5 MB) cross the parts in order, byte for byte', async () => {
+    let seed = 7;
+    const binary = Buffer.alloc(1_500_000);
+    for (let i = 0; i < binary.length; i++) binary[i] = (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24;
+    const text = Buffer.from('kafka '.repeat(250_000));
+    const small = buildSegment(batchesOf('plain-0', ['00000000000000000000.log']), 100_000, 4).log;
+    const f = join(dir, '00000000000000000004.log');
+    writeFileSync(f, Buffer.concat([batchWithValue(binary, 0), batchWithValue(text, 1), batchWithValue(binary.subarray(1), 2), batchWithValue(text, 3), small]));
+    for (const mode of [['--print-data-log'], ['--print-data-log', '--skip-record-metadata']]) {
+      const r = await compare([...mode, '--files', f]);
+      expect(r.serial.code).toBe(0);
+      expect(r.chunks).toBeGreaterThan(5);
+      expect(r.serial.stdout.length).toBeGreaterThan(2 * binary.length + 2 * text.length);
+    }
+  });
+
   it('DefaultDecoder (a running identity per record, numbered across runs) stays serial', async () => {
     const before = parallelStats.chunks;
     const r = await dumpAsync(['--value-decoder-class', 'org.apache.kafka.tools.api.DefaultDecoder', '--files', PLAIN]);

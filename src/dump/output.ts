@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { writeSync } from 'node:fs';
-import { javaUtf8Bytes, javaUtf8Into } from '../format/utf8.js';
+import { javaUtf8Into } from '../format/utf8.js';
 
 /**
  * A byte sink for dump output: text, integers and raw bytes are written straight into one large
@@ -158,16 +158,20 @@ export function putJavaUtf8(dst: Uint8Array, dstView: DataView, o: number, src: 
   return javaUtf8Into(src, dst, o, start, end);
 }
 
+/** Scratch space for ByteSink.javaUtf8 (kept up to this size: values of up to 5.3 MB). */
+const SCRATCH_MAX = 16 << 20;
+let scratch: Uint8Array | null = null;
+
 export class ByteSink {
   private buf: Buffer;
   private len = 0;
 
   /**
-   * `target` receives each chunk: the sink's buffer when full, or a piece too large for it (always
-   * a buffer of its own). Without `handOff`, the target must consume or copy the sink's buffer
-   * before returning; with it, the target keeps it (e.g. transfers it to another thread) and the
-   * sink goes on in the buffer `handOff` returns, of the same capacity. `capacity` may be the
-   * first buffer itself.
+   * `target` receives each chunk: the sink's buffer when full, or a piece too large for it (the
+   * caller's bytes or a scratch buffer). It must consume or copy every chunk before returning,
+   * except that with `handOff` it keeps the sink's buffer (e.g. for another thread to write out)
+   * and the sink goes on in the buffer `handOff` returns, of the same capacity. `capacity` may be
+   * the first buffer itself.
    */
   constructor(
     private readonly target: (chunk: Uint8Array) => void,
@@ -272,8 +276,16 @@ export class ByteSink {
       return;
     }
     if (b.length * 3 > this.buf.length) {
+      // A long malformed value: converted into a scratch buffer reused from value to value (the
+      // target consumes each piece before returning), so it makes no garbage.
       this.flush();
-      this.target(javaUtf8Bytes(b));
+      const need = b.length * 3;
+      let out = scratch;
+      if (out === null || out.length < need) {
+        out = new Uint8Array(need);
+        if (need <= SCRATCH_MAX) scratch = out;
+      }
+      this.target(out.subarray(0, javaUtf8Into(b, out, 0)));
       return;
     }
     this.ensure(b.length * 3);
@@ -284,7 +296,7 @@ export class ByteSink {
     if (this.len + b.length > this.buf.length) {
       this.flush();
       if (b.length > this.buf.length) {
-        this.target(Buffer.from(b));
+        this.target(b);
         return;
       }
     }

@@ -5,7 +5,7 @@ import { type SegmentFile, findPlausibleEntry } from '../io/segment-file.js';
 import { type RecordTextParser, formatRange, openSegment } from './log.js';
 import { DumpOptions } from './options.js';
 import { ByteSink } from './output.js';
-import type { ChunkJob, ChunkResult, OutputPiece, WorkerChunkResult } from './parallel.js';
+import { type ChunkJob, type ChunkResult, type OutputPiece, PART_BYTES, type WorkerChunkResult } from './parallel.js';
 import { messageParser } from './run.js';
 
 /**
@@ -34,20 +34,27 @@ const sink = new ByteSink(
     if (c.buffer === shared[currentPart]) {
       parts.push({ part: currentPart, length: c.length });
     } else {
-      parts.push(c); // a piece too large for a part: a buffer of its own, transferred
+      // A piece larger than a part (a long value): copied into parts, so that it counts against
+      // the same bound as the rest of the output.
+      for (let off = 0; off < c.length; off += PART_BYTES) {
+        const i = freePart();
+        const n = Math.min(PART_BYTES, c.length - off);
+        new Uint8Array(shared[i]!).set(c.subarray(off, off + n));
+        parts.push({ part: i, length: n });
+        if (parts.length >= STREAM_PARTS) send();
+      }
     }
-    if (parts.length >= STREAM_PARTS) {
-      const out = parts;
-      parts = [];
-      parentPort!.postMessage({ id: current, partial: out }, transfers(out));
-    }
+    if (parts.length >= STREAM_PARTS) send();
   },
   new Uint8Array(shared[currentPart]!),
   () => new Uint8Array(shared[(currentPart = freePart())]!),
 );
 
-function transfers(pieces: readonly OutputPiece[]): ArrayBuffer[] {
-  return pieces.filter((p): p is Uint8Array => p instanceof Uint8Array).map((p) => p.buffer as ArrayBuffer);
+/** Sends the filled parts of the chunk in progress to the main thread. */
+function send(): void {
+  if (parts.length === 0) return;
+  parentPort!.postMessage({ id: current, partial: parts });
+  parts = [];
 }
 
 let parserFor: { key: string; parser: RecordTextParser } | null = null;
@@ -89,6 +96,8 @@ function freePart(): number {
     const seen = Atomics.load(signal, 0);
     for (let m = receiveMessageOnPort(recycle); m !== undefined; m = receiveMessageOnPort(recycle)) free.push(...(m.message as number[]));
     if (free.length > 0) continue;
+    // The filled parts not yet sent must reach the main thread before waiting for it.
+    send();
     Atomics.wait(signal, 0, seen);
   }
 }
@@ -144,5 +153,5 @@ parentPort!.on('message', (msg: (ChunkJob & { id: number }) | { close: number })
     return;
   }
   const r = run(msg);
-  parentPort!.postMessage(r, transfers(r.parts));
+  parentPort!.postMessage(r);
 });

@@ -37,8 +37,8 @@ export const PART_BYTES = 1 << 20;
 /** Shared parts per worker: the output held in memory per worker. */
 export const PARTS_PER_WORKER = 16;
 
-/** An output piece from a worker: a filled shared part (index, length), or a buffer of its own. */
-export type OutputPiece = { part: number; length: number } | Uint8Array;
+/** An output piece from a worker: a filled shared part (its index and length). */
+export type OutputPiece = { part: number; length: number };
 
 /** Counters of the parallel path (for tests: proof that it ran, on how many chunks, and how often it fell back). */
 export const parallelStats = { files: 0, chunks: 0, fallbacks: 0 };
@@ -339,7 +339,7 @@ class WorkerPool {
         views: shared.map((b) => new Uint8Array(b)),
         partOf: new Map(shared.map((b, i) => [b, i])),
       };
-      const views = (pieces: OutputPiece[]) => pieces.map((p) => (p instanceof Uint8Array ? p : slot.views[p.part]!.subarray(0, p.length)));
+      const views = (pieces: OutputPiece[]) => pieces.map((p) => slot.views[p.part]!.subarray(0, p.length));
       worker.unref();
       worker.on('message', (m: WorkerMessage) => {
         const w = this.waiting.get(m.id);
@@ -391,7 +391,7 @@ class WorkerPool {
     if (slot !== undefined) this.giveBack(slot, r.parts);
   }
 
-  /** Gives the shared parts among `parts` back to their worker (they are written or dropped). */
+  /** Gives the shared parts of `parts` back to their worker (they are written or dropped). */
   private giveBack(slot: Slot, parts: readonly Uint8Array[]): void {
     if (this.destroyed) return;
     const free: number[] = [];
