@@ -35,7 +35,7 @@ export const SHALLOW_FACTOR = 8;
 /** Size of the shared parts a worker writes its output into (see parallel-worker.ts). */
 export const PART_BYTES = 1 << 20;
 /** Shared parts per worker: the output held in memory per worker. */
-export const PARTS_PER_WORKER = 16;
+export const PARTS_PER_WORKER = 12;
 
 /** An output piece from a worker: a filled shared part (its index and length). */
 export type OutputPiece = { part: number; length: number };
