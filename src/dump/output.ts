@@ -127,7 +127,7 @@ export function putInt64(dst: Uint8Array, view: DataView, o: number, v: number |
 
 /**
  * Writes `src[start, end)` as Java prints `new String(bytes, UTF_8)` into `dst` at `o` (room for
- * 3 × the length needed); returns the end. `srcView`/`dstView` are DataViews over all of `src` and
+ * 3 × the length + 1 needed); returns the end. `srcView`/`dstView` are DataViews over all of `src` and
  * `dst`. Short ASCII runs (most keys and values) are copied four bytes at a time while their
  * bits are OR-ed together; other valid UTF-8 takes the native check and a memcpy; only malformed
  * bytes go through the JDK's replacement rules.
@@ -155,7 +155,7 @@ export function putJavaUtf8(dst: Uint8Array, dstView: DataView, o: number, src: 
     dst.set(view, o);
     return o + n;
   }
-  return javaUtf8Into(src, dst, o, start, end);
+  return javaUtf8Into(src, dst, o, start, end, dstView);
 }
 
 /** Scratch space for ByteSink.javaUtf8 (kept up to this size: values of up to 5.3 MB). */
@@ -275,11 +275,12 @@ export class ByteSink {
       this.bytes(b);
       return;
     }
-    if (b.length * 3 > this.buf.length) {
+    // Java's text of n bytes takes at most 3n bytes (javaUtf8Into wants one more).
+    const need = b.length * 3 + 1;
+    if (need > this.buf.length) {
       // A long malformed value: converted into a scratch buffer reused from value to value (the
       // target consumes each piece before returning), so it makes no garbage.
       this.flush();
-      const need = b.length * 3;
       let out = scratch;
       if (out === null || out.length < need) {
         out = new Uint8Array(need);
@@ -288,8 +289,8 @@ export class ByteSink {
       this.target(out.subarray(0, javaUtf8Into(b, out, 0)));
       return;
     }
-    this.ensure(b.length * 3);
-    this.len = javaUtf8Into(b, this.buf, this.len);
+    this.ensure(need);
+    this.len = javaUtf8Into(b, this.buf, this.len, 0, b.length, this.view);
   }
 
   bytes(b: Uint8Array): void {

@@ -57,20 +57,43 @@ function malformed4(src: Uint8Array, sp: number): number {
 }
 
 /**
+ * Bytes that stand for themselves or for one replacement, whatever follows: ASCII (copied) and the
+ * bytes that never start a sequence (continuation bytes, C0, C1, F5-FF: EF BF BD each). `SINGLE_OUT`
+ * holds their output as a little-endian word, `SINGLE_LENGTH` its length (0 for the leads C2-F4).
+ */
+const SINGLE_OUT = new Int32Array(256);
+const SINGLE_LENGTH = new Uint8Array(256);
+for (let b = 0; b < 256; b++) {
+  if (b < 0x80) {
+    SINGLE_OUT[b] = b;
+    SINGLE_LENGTH[b] = 1;
+  } else if (b < 0xc2 || b > 0xf4) {
+    SINGLE_OUT[b] = 0xef | (0xbf << 8) | (0xbd << 16);
+    SINGLE_LENGTH[b] = 3;
+  }
+}
+
+/**
  * Writes the UTF-8 bytes Java would print for `src[start, end)` (decode with replacement, then
  * encode) into `out` from `at`, returning the end: valid sequences are copied, each malformed run
- * (as the JDK delimits it) becomes EF BF BD. `out` needs 3 × (end - start) bytes of room. Nothing
- * at or past `end` is read.
+ * (as the JDK delimits it) becomes EF BF BD. `out` needs 3 × (end - start) + 1 bytes of room (a
+ * single byte's output is stored as a word). Nothing at or past `end` is read. `view` is a
+ * DataView over all of `out`, if the caller has one.
  */
-export function javaUtf8Into(src: Uint8Array, out: Uint8Array, at: number, start = 0, end = src.length): number {
+export function javaUtf8Into(src: Uint8Array, out: Uint8Array, at: number, start = 0, end = src.length, view?: DataView): number {
+  const words = view ?? new DataView(out.buffer, out.byteOffset, out.byteLength);
   let o = at;
   const sl = end;
   let sp = start;
   while (sp < sl) {
     const b1 = src[sp++]!;
-    if (b1 < 0x80) {
-      out[o++] = b1;
-    } else if (b1 >> 5 === 0b110 && (b1 & 0x1e) !== 0) {
+    // One table lookup settles ASCII and the bytes that are always one replacement (binary values
+    // are mostly these), with one store and no branch on the byte's class.
+    const single = SINGLE_LENGTH[b1]!;
+    if (single !== 0) {
+      words.setInt32(o, SINGLE_OUT[b1]!, true);
+      o += single;
+    } else if (b1 < 0xe0) {
       if (sp < sl) {
         const b2 = src[sp]!;
         if (!cont(b2)) {
@@ -165,6 +188,6 @@ export function javaUtf8Into(src: Uint8Array, out: Uint8Array, at: number, start
 
 /** javaUtf8Into, into a fresh buffer (callers may hold a key and a value at once). */
 export function javaUtf8Bytes(src: Uint8Array): Uint8Array {
-  const out = new Uint8Array(src.length * 3);
+  const out = new Uint8Array(src.length * 3 + 1);
   return out.subarray(0, javaUtf8Into(src, out, 0));
 }
