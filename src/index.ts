@@ -220,7 +220,17 @@ export {
   type RecordBatchHeader,
   type LegacyEntryHeader,
 } from './format/batch.js';
-export { decodeBatchRecords, decodeLegacyRecords, type LogRecord, type RecordHeader, type DecodedRecords, type RecordSpans } from './format/record.js';
+export {
+  decodeBatchRecords,
+  decodeLegacyRecords,
+  readRecordFields,
+  RecordFields,
+  HEADER_FIELDS,
+  type LogRecord,
+  type RecordHeader,
+  type DecodedRecords,
+  type RecordSpans,
+} from './format/record.js';
 export { FormatError, type FormatErrorKind } from './format/errors.js';
 export type { Int64 } from './format/int64.js';
 export {

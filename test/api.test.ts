@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type DiskRecord, openLogDir, seekOffset, summarizeLogDir } from '../src/index.js';
+import { type DiskRecord, HEADER_FIELDS, RecordFields, decodeBatchRecords, openLogDir, readBatches, readRecordFields, seekOffset, summarizeLogDir } from '../src/index.js';
 import { FIXTURES, HAVE_SHARED, SHARED } from './helpers.js';
 
 interface Row {
@@ -122,5 +122,46 @@ describe.skipIf(!HAVE_SHARED)('library API on the corpus', () => {
       checked++;
     }
     expect(checked).toBe(26);
+  });
+});
+
+describe('readRecordFields (the zero-allocation record reader the dump prints from)', () => {
+  it('reads every record of the fixture v2 batches to the fields decodeBatchRecords reports', () => {
+    let records = 0;
+    for (const partition of ['plain-0', 'txn-0']) {
+      const p = openLogDir(resolve(FIXTURES, 'kafka-logs')).partition(partition.replace(/-0$/, ''), 0)!;
+      for (const seg of p.segments()) {
+        for (const b of readBatches(seg.log!)) {
+          const h = b.header;
+          if (h.format !== 'v2' || h.compression !== 0 || h.recordCount <= 0) continue;
+          const decoded = decodeBatchRecords(b.bytes, 0, h, { withSpans: true });
+          const f = new RecordFields();
+          let pos = 61;
+          for (const r of decoded.records) {
+            readRecordFields(b.bytes, pos, h.sizeInBytes, f);
+            const s = r.spans!;
+            const shift = h.position; // spans are file positions; b.bytes starts at the batch
+            const size = (n: number) => (n < 0 ? -1 : n);
+            expect([f.start + shift, f.offsetDelta, f.timestampDelta, size(f.keyLength), size(f.valueLength), f.headerCount]).toEqual([
+              r.position,
+              r.offsetDelta,
+              r.timestampDelta,
+              r.key === null ? -1 : r.key.length,
+              r.value === null ? -1 : r.value.length,
+              r.headers.length,
+            ]);
+            expect([f.keyStart + shift, f.valueStart + shift, f.headersStart + shift]).toEqual([s.key[0], s.value[0], s.headerCount[1]]);
+            for (let i = 0; i < f.headerCount; i++) {
+              const k = i * HEADER_FIELDS;
+              expect(Buffer.from(b.bytes.subarray(f.headers[k + 1]!, f.headers[k + 1]! + f.headers[k + 2]!)).toString()).toBe(r.headers[i]!.key);
+            }
+            pos = f.end;
+            records++;
+          }
+          expect(pos).toBe(h.sizeInBytes);
+        }
+      }
+    }
+    expect(records).toBeGreaterThan(500);
   });
 });
