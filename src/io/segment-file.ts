@@ -141,8 +141,24 @@ export function isPlausibleEntryAt(file: SegmentFile, q: number, end: number): b
 /** The first position in [from, end) where a plausible entry starts (isPlausibleEntryAt), or null. */
 export function findPlausibleEntry(file: SegmentFile, from: number, end: number): number | null {
   // 26 bytes: the smallest entry (a magic-0 message with empty key and value).
-  for (let q = from; q <= end - 26; q++) {
+  const last = end - 26;
+  let q = from;
+  while (q <= last) {
+    // A tight scan for a magic byte of 0-2 first: most positions fail there (in random bytes, 253
+    // of 256), and the full check would re-frame each one. The full check may move the window, so
+    // the scan takes it again after each candidate.
+    // (A small request: it reuses the current window, whose `available` runs to its end.)
+    const w = file.window(q, RECORD_BATCH_OVERHEAD);
+    const n = Math.min(w.available - HEADER_SIZE_UP_TO_MAGIC + 1, last - q + 1);
+    if (n <= 0) return null;
+    const buf = w.buf;
+    const magicAt = w.at + 16;
+    let i = 0;
+    while (i < n && buf[magicAt + i]! > 2) i++;
+    q += i;
+    if (i === n) continue;
     if (isPlausibleEntryAt(file, q, end)) return q;
+    q++;
   }
   return null;
 }
