@@ -483,6 +483,38 @@ export function isLegacyEntryValid(buf: Uint8Array, at: number, header: LegacyEn
 }
 
 /**
+ * The LogRecord of a legacy message `m` whose entry header is `h`, inside the entry `outer` (the
+ * same entry, or the compressed wrapper that holds it): timestamp type from the outer entry, offset
+ * and timestamp as stored in `h` (the caller rebases inner v1 offsets afterwards).
+ */
+function legacyRecord(m: ReturnType<typeof decodeLegacyMessage>, h: LegacyEntryHeader, outer: LegacyEntryHeader, position: number, timestamp: Int64): LogRecord {
+  return {
+    position,
+    sizeInBytes: h.sizeInBytes,
+    offset: h.offset,
+    timestamp,
+    keySize: m.keySize,
+    valueSize: m.valueSize,
+    key: m.key,
+    value: m.value,
+    headers: EMPTY_HEADERS,
+    sequence: -1,
+    attributes: m.attributes,
+    offsetDelta: 0,
+    timestampDelta: 0,
+    legacy: {
+      magic: m.magic,
+      attributes: m.attributes,
+      crc: m.crc,
+      isValid: m.isValid,
+      timestampType: outer.timestampType,
+      storedOffset: h.offset,
+      storedTimestamp: h.timestamp,
+    },
+  };
+}
+
+/**
  * Records of a legacy entry at `buf[at, at + header.sizeInBytes)`: the entry itself when
  * uncompressed, else the inner messages of the decompressed wrapper value with Kafka's offset and
  * timestamp rules (AbstractLegacyRecordBatch.DeepRecordsIterator).
@@ -492,26 +524,7 @@ export function decodeLegacyRecords(buf: Uint8Array, at: number, header: LegacyE
   if (header.compression === 0) {
     try {
       const m = decodeLegacyMessage(buf, at, end, header.position);
-      return {
-        records: [
-          {
-            position: header.position,
-            sizeInBytes: header.sizeInBytes,
-            offset: header.offset,
-            timestamp: header.timestamp,
-            keySize: m.keySize,
-            valueSize: m.valueSize,
-            key: m.key,
-            value: m.value,
-            headers: EMPTY_HEADERS,
-            sequence: -1,
-            attributes: m.attributes,
-            offsetDelta: 0,
-            timestampDelta: 0,
-            legacy: { magic: m.magic, attributes: m.attributes, crc: m.crc, isValid: m.isValid, timestampType: header.timestampType, storedOffset: header.offset, storedTimestamp: header.timestamp },
-          },
-        ],
-      };
+      return { records: [legacyRecord(m, header, header, header.position, header.timestamp)] };
     } catch (e) {
       return { records: [], error: e instanceof FormatError ? e : invalid(String(e), header.position) };
     }
@@ -560,30 +573,7 @@ export function decodeLegacyRecords(buf: Uint8Array, at: number, header: LegacyE
       return { records: [], decompressed: data, error: e instanceof FormatError ? e : invalid(String(e), header.position) };
     }
     const timestamp = h.magic === 0 ? -1 : header.timestampType === 'LogAppendTime' ? header.timestamp : readInt64(data, p + 18);
-    inner.push({
-      position: p,
-      sizeInBytes: h.sizeInBytes,
-      offset: h.offset,
-      timestamp,
-      keySize: m.keySize,
-      valueSize: m.valueSize,
-      key: m.key,
-      value: m.value,
-      headers: EMPTY_HEADERS,
-      sequence: -1,
-      attributes: m.attributes,
-      offsetDelta: 0,
-      timestampDelta: 0,
-      legacy: {
-        magic: m.magic,
-        attributes: m.attributes,
-        crc: m.crc,
-        isValid: m.isValid,
-        timestampType: header.timestampType,
-        storedOffset: h.offset,
-        storedTimestamp: h.timestamp,
-      },
-    });
+    inner.push(legacyRecord(m, h, header, p, timestamp));
     p += h.sizeInBytes;
   }
   if (inner.length === 0) {
