@@ -38,23 +38,18 @@ export function javaDecodeUtf8(src: Uint8Array): string {
   return decoder.decode(javaUtf8Bytes(src));
 }
 
-function malformed3(src: Uint8Array, sp: number): number {
-  const b1 = src[sp]!;
-  const b2 = src[sp + 1]!;
-  return (b1 === 0xe0 && (b2 & 0xe0) === 0x80) || !cont(b2) ? 1 : 2;
+/** A 3-byte lead followed by a second byte that already makes the sequence malformed (JDK rules). */
+function badSecondOf3(b1: number, b2: number): boolean {
+  return (b1 === 0xe0 && (b2 & 0xe0) === 0x80) || !cont(b2);
 }
 
-function malformed4_2(b1: number, b2: number): boolean {
+/** A 4-byte lead (F0-F4) followed by a second byte that already makes the sequence malformed. */
+function badSecondOf4(b1: number, b2: number): boolean {
   return (b1 === 0xf0 && (b2 < 0x90 || b2 > 0xbf)) || (b1 === 0xf4 && (b2 & 0xf0) !== 0x80) || !cont(b2);
 }
 
-function malformed4(src: Uint8Array, sp: number): number {
-  const b1 = src[sp]!;
-  const b2 = src[sp + 1]!;
-  if (b1 > 0xf4 || malformed4_2(b1, b2)) return 1;
-  if (!cont(src[sp + 2]!)) return 2;
-  return 3;
-}
+/** EF BF BD, the UTF-8 of U+FFFD, as a little-endian word (a 4th byte the next write covers). */
+const REPLACEMENT = 0xef | (0xbf << 8) | (0xbd << 16);
 
 /**
  * Bytes that stand for themselves or for one replacement, whatever follows: ASCII (copied) and the
@@ -93,69 +88,51 @@ export function javaUtf8Into(src: Uint8Array, out: Uint8Array, at: number, start
     if (single !== 0) {
       words.setInt32(o, SINGLE_OUT[b1]!, true);
       o += single;
-    } else if (b1 < 0xe0) {
-      if (sp < sl) {
-        const b2 = src[sp]!;
-        if (!cont(b2)) {
-          out[o++] = 0xef;
-          out[o++] = 0xbf;
-          out[o++] = 0xbd;
-        } else {
-          out[o++] = b1;
-          out[o++] = b2;
-          sp++;
-        }
+      continue;
+    }
+    // b1 is a lead: C2-DF, E0-EF or F0-F4. A malformed sequence becomes one replacement; how many
+    // of its bytes it consumes follows the JDK (String.decodeUTF8_UTF16).
+    if (b1 < 0xe0) {
+      if (sp < sl && cont(src[sp]!)) {
+        out[o++] = b1;
+        out[o++] = src[sp++]!;
         continue;
       }
-      out[o++] = 0xef;
-      out[o++] = 0xbf;
-      out[o++] = 0xbd;
-      break;
-    } else if (b1 >> 4 === 0b1110) {
+      words.setInt32(o, REPLACEMENT, true);
+      o += 3;
+      if (sp >= sl) break;
+    } else if (b1 < 0xf0) {
       if (sp + 1 < sl) {
         const b2 = src[sp]!;
         const b3 = src[sp + 1]!;
-        if ((b1 === 0xe0 && (b2 & 0xe0) === 0x80) || !cont(b2) || !cont(b3)) {
-          out[o++] = 0xef;
-          out[o++] = 0xbf;
-          out[o++] = 0xbd;
-          sp = sp - 1 + malformed3(src, sp - 1);
+        const bad2 = badSecondOf3(b1, b2);
+        if (bad2 || !cont(b3) || (b1 === 0xed && b2 >= 0xa0)) {
+          // malformed (one byte, or two if only the third is wrong), or an encoded surrogate
+          words.setInt32(o, REPLACEMENT, true);
+          o += 3;
+          sp += bad2 ? 0 : !cont(b3) ? 1 : 2;
         } else {
-          if (b1 === 0xed && b2 >= 0xa0) {
-            // an encoded surrogate
-            out[o++] = 0xef;
-            out[o++] = 0xbf;
-            out[o++] = 0xbd;
-          } else {
-            out[o++] = b1;
-            out[o++] = b2;
-            out[o++] = b3;
-          }
+          out[o++] = b1;
+          out[o++] = b2;
+          out[o++] = b3;
           sp += 2;
         }
         continue;
       }
-      if (sp < sl && ((b1 === 0xe0 && (src[sp]! & 0xe0) === 0x80) || !cont(src[sp]!))) {
-        out[o++] = 0xef;
-        out[o++] = 0xbf;
-        out[o++] = 0xbd;
-        continue;
-      }
-      out[o++] = 0xef;
-      out[o++] = 0xbf;
-      out[o++] = 0xbd;
+      words.setInt32(o, REPLACEMENT, true);
+      o += 3;
+      if (sp < sl && badSecondOf3(b1, src[sp]!)) continue;
       break;
-    } else if (b1 >> 3 === 0b11110) {
+    } else {
       if (sp + 2 < sl) {
         const b2 = src[sp]!;
         const b3 = src[sp + 1]!;
         const b4 = src[sp + 2]!;
         const uc = ((b1 & 0x07) << 18) | ((b2 & 0x3f) << 12) | ((b3 & 0x3f) << 6) | (b4 & 0x3f);
         if (!cont(b2) || !cont(b3) || !cont(b4) || uc < 0x10000 || uc > 0x10ffff) {
-          out[o++] = 0xef;
-          out[o++] = 0xbf;
-          out[o++] = 0xbd;
-          sp = sp - 1 + malformed4(src, sp - 1);
+          words.setInt32(o, REPLACEMENT, true);
+          o += 3;
+          sp += badSecondOf4(b1, b2) ? 0 : !cont(b3) ? 1 : 2;
         } else {
           out[o++] = b1;
           out[o++] = b2;
@@ -165,22 +142,12 @@ export function javaUtf8Into(src: Uint8Array, out: Uint8Array, at: number, start
         }
         continue;
       }
-      if (b1 > 0xf4 || (sp < sl && malformed4_2(b1, src[sp]!))) {
-        out[o++] = 0xef;
-        out[o++] = 0xbf;
-        out[o++] = 0xbd;
-        continue;
-      }
+      words.setInt32(o, REPLACEMENT, true);
+      o += 3;
+      if (sp < sl && badSecondOf4(b1, src[sp]!)) continue;
       sp++;
-      out[o++] = 0xef;
-      out[o++] = 0xbf;
-      out[o++] = 0xbd;
       if (sp < sl && !cont(src[sp]!)) continue;
       break;
-    } else {
-      out[o++] = 0xef;
-      out[o++] = 0xbf;
-      out[o++] = 0xbd;
     }
   }
   return o;
