@@ -7,20 +7,11 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { type CatIo, type CatOptions, registerCat, runCat } from '../src/cli/cat.js';
 import { readLogDir } from '../src/io/logdir.js';
 import { FIXTURES, HAVE_SHARED, SHARED } from './helpers.js';
+import type { ManifestRow } from '../src/harness/manifest.js';
 
 const ajv = new Ajv2020({ strict: true, allErrors: true });
 const validateRecordDoc = ajv.compile(JSON.parse(readFileSync(resolve(FIXTURES, '../schema/record.schema.json'), 'utf8')));
 
-interface ManifestRow {
-  topic: string;
-  partition: number;
-  offset: number | null;
-  key: string | null;
-  value: string | null;
-  headers: Array<[string, string | null]>;
-  timestamp: number | null;
-  txn: null | 'commit' | 'abort';
-}
 
 interface Out {
   code: number;

@@ -10,17 +10,12 @@ import { readBatches } from '../src/io/batches.js';
 import { type PartitionDir, readLogDir, readPartitionDir } from '../src/io/logdir.js';
 import { type ReadIssue, newReadStats, readPartitionRecords, seekOffset, seekTime } from '../src/io/seek.js';
 import { FIXTURES, HAVE_SHARED, SHARED } from './helpers.js';
+import { Rng } from '../src/harness/workload.js';
 
-/** A small deterministic PRNG (mulberry32): failures reproduce. */
+/** The harness's seeded PRNG (mulberry32), as a function: every run checks the same data. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.next();
 }
 
 interface Ref {

@@ -1,16 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { Histogram } from '../src/io/histogram.js';
+import { Rng } from '../src/harness/workload.js';
 
-/** mulberry32: a small seeded PRNG, so every run checks the same data. */
+/** The harness's seeded PRNG (mulberry32), as a function: every run checks the same data. */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.next();
 }
 
 /** The reference: sort every observation, nearest rank at index max(0, ceil(q·n) − 1). */
