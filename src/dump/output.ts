@@ -81,14 +81,6 @@ export function putDecimal(dst: Uint8Array, view: DataView, o: number, v: number
   return o + 8;
 }
 
-/** A JS scan settles short ASCII values without the cost of a native call. */
-function isShortAscii(bytes: Uint8Array): boolean {
-  const n = bytes.length;
-  if (n > 64) return false;
-  for (let i = 0; i < n; i++) if (bytes[i]! >= 0x80) return false;
-  return true;
-}
-
 /** A constant ASCII label of the dump's lines, also held as little-endian int32 words. */
 export interface Label {
   readonly length: number;
@@ -271,26 +263,27 @@ export class ByteSink {
    * replaced the JDK's way, straight into the buffer.
    */
   javaUtf8(b: Uint8Array): void {
-    if (isShortAscii(b) || isUtf8(b)) {
+    // Java's text of n bytes takes at most 3n bytes (javaUtf8Into wants one more).
+    const need = b.length * 3 + 1;
+    if (need <= this.buf.length) {
+      // The record-line writer's path: ASCII copied by words, valid UTF-8 checked natively.
+      this.ensure(need);
+      this.len = putJavaUtf8(this.buf, this.view, this.len, b, new DataView(b.buffer, b.byteOffset, b.byteLength), 0, b.length);
+      return;
+    }
+    if (isUtf8(b)) {
       this.bytes(b);
       return;
     }
-    // Java's text of n bytes takes at most 3n bytes (javaUtf8Into wants one more).
-    const need = b.length * 3 + 1;
-    if (need > this.buf.length) {
-      // A long malformed value: converted into a scratch buffer reused from value to value (the
-      // target consumes each piece before returning), so it makes no garbage.
-      this.flush();
-      let out = scratch;
-      if (out === null || out.length < need) {
-        out = new Uint8Array(need);
-        if (need <= SCRATCH_MAX) scratch = out;
-      }
-      this.target(out.subarray(0, javaUtf8Into(b, out, 0)));
-      return;
+    // A long malformed value: converted into a scratch buffer reused from value to value (the
+    // target consumes each piece before returning), so it makes no garbage.
+    this.flush();
+    let out = scratch;
+    if (out === null || out.length < need) {
+      out = new Uint8Array(need);
+      if (need <= SCRATCH_MAX) scratch = out;
     }
-    this.ensure(need);
-    this.len = javaUtf8Into(b, this.buf, this.len, 0, b.length, this.view);
+    this.target(out.subarray(0, javaUtf8Into(b, out, 0)));
   }
 
   bytes(b: Uint8Array): void {
