@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // npm run bench [-- options]: throughput and peak memory of `kafka-dump-log` on big segments.
 //
-// Builds (npx tsc -p tsconfig.build.json), then writes segments into a temp dir (removed at the
+// Builds (npm run build: tsc, then the bundles of scripts/bundle.mjs), then writes segments into a temp dir (removed at the
 // end) by repeating real broker batches from the corpus with contiguous base offsets and
 // recomputed CRC-32C: uncompressed (plain-0) and one per codec (rd-/java- gzip, snappy, lz4,
 // zstd). Each is dumped as a child process (`node bin/kafka-dump-log.js --files F`, then with
@@ -38,9 +38,9 @@ const only = opt('--only', 'plain,large,gzip,snappy,lz4,zstd').split(',');
 
 // 1. Build (or use an existing dist/).
 if (!flag('--no-build')) {
-  const r = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+  const r = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) {
-    if (!existsSync(path.join(root, 'dist/cli/dump-log.js'))) process.exit(1);
+    if (!existsSync(path.join(root, 'dist/bundle/dump-log.js'))) process.exit(1);
     console.warn('bench: the build failed; timing the existing dist/');
   }
 }

@@ -94,7 +94,7 @@ describe('audit: report and CLI', () => {
 
   it('kseg audit exits 0 clean, 1 with anomalies (human and json), 2 when it cannot run', () => {
     const bin = join(REPO, 'bin/kseg.js');
-    if (!statSync(join(REPO, 'dist/cli/kseg.js'), { throwIfNoEntry: false })) return; // needs a build
+    if (!statSync(join(REPO, 'dist/bundle/kseg.js'), { throwIfNoEntry: false })) return; // needs a build
     const clean = spawnSync(process.execPath, [bin, 'audit', join(FIXTURES, 'kafka-logs/txn-0')], { encoding: 'utf8' });
     expect(clean.status).toBe(0);
     expect(clean.stdout).toContain('CLEAN: no anomalies.');

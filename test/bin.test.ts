@@ -14,8 +14,8 @@ const EXPECTED = resolve(FIXTURES, 'expected-corpus');
 
 beforeAll(() => {
   // `npm ci` builds dist/ in `prepare`; a developer running vitest directly may not have.
-  if (!existsSync(resolve(REPO, 'dist/cli/dump-log.js'))) {
-    const r = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: REPO, encoding: 'utf8' });
+  if (!existsSync(resolve(REPO, 'dist/bundle/dump-log.js'))) {
+    const r = spawnSync('npm', ['run', 'build'], { cwd: REPO, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`build failed: ${r.stdout}${r.stderr}`);
   }
 });

@@ -25,7 +25,7 @@ delete process.env.KSEG_PARALLEL_CHUNK_BYTES;
 const dir = mkdtempSync(join(tmpdir(), 'kseg-parallel-'));
 
 beforeAll(() => {
-  const r = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: REPO, encoding: 'utf8' });
+  const r = spawnSync('npm', ['run', 'build'], { cwd: REPO, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`build failed: ${r.stdout}${r.stderr}`);
 }, 120_000);
 afterAll(async () => {

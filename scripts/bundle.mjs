@@ -1,0 +1,48 @@
+// Bundles the two commands and the parallel dump's worker into one file each (dist/bundle/), from
+// the tsc output in dist/. Why: Node loads an ES module graph file by file (resolve, read, compile,
+// link: ~100 files for kseg); one file per command starts faster — measured here (Node 20, 2 cores,
+// medians of 9): `kafka-dump-log --version` 0.120 -> 0.096 s, `kseg ls` over the corpus 0.216 ->
+// 0.177 s, and each worker thread of a parallel dump starts the same way.
+// dist/ (tsc) stays the library (package.json "exports"); only bin/ launches the bundles.
+import { build } from 'esbuild';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+const result = await build({
+  absWorkingDir: root,
+  entryPoints: ['dist/cli/kseg.js', 'dist/cli/dump-log.js', 'dist/dump/parallel-worker.js'],
+  outdir: 'dist/bundle',
+  // parallel.ts looks for ./parallel-worker.js next to itself: the bundles sit side by side.
+  entryNames: '[name]',
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  // Native addons and WebAssembly (loaded from their own package files at run time), and the
+  // Kafka client, which only the harness's live path loads.
+  external: ['@node-rs/crc32', 'snappy', 'zstd-napi', '@bokuweb/zstd-wasm', '@platformatic/kafka', 'lz4-napi'],
+  // CommonJS dependencies bundled into an ES module (commander) call require() for Node's modules.
+  banner: { js: "import { createRequire as __ksegRequire } from 'node:module'; const require = __ksegRequire(import.meta.url);" },
+  logLevel: 'warning',
+  write: false,
+});
+
+// Each bundle replaces the old one in one rename, and only if it changed: tests that build while
+// other test files run the commands never load a half-written file.
+for (const file of result.outputFiles) {
+  const old = (() => {
+    try {
+      return readFileSync(file.path);
+    } catch {
+      return null;
+    }
+  })();
+  if (old !== null && Buffer.compare(old, file.contents) === 0) continue;
+  mkdirSync(path.dirname(file.path), { recursive: true });
+  const tmp = `${file.path}.${process.pid}.tmp`;
+  writeFileSync(tmp, file.contents);
+  renameSync(tmp, file.path);
+}
