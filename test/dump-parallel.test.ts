@@ -7,7 +7,7 @@ import { MUTATION_KINDS, type MutationSpec, applyMutation } from '../src/audit/m
 import { crc32c } from '../src/codec/index.js';
 import { RECORD_BATCH_LAYOUT, V2_CRC_START } from '../src/format/batch.js';
 import { ByteSink } from '../src/dump/output.js';
-import { closeDumpWorkers, parallelStats } from '../src/dump/parallel.js';
+import { SHALLOW_FACTOR, closeDumpWorkers, parallelStats, parallelTuning } from '../src/dump/parallel.js';
 import { runDumpLogAsync } from '../src/dump/run.js';
 import { FIXTURES, REPO, dumpInProcess } from './helpers.js';
 
@@ -116,23 +116,47 @@ async function dumpAsync(args: readonly string[]): Promise<Run> {
   return { stdout: Buffer.concat(out), stderr: Buffer.concat(err), code };
 }
 
-/** Runs `args` serially and in parallel; asserts identical results. Returns the serial run and the chunks dumped in parallel. */
-async function compare(args: readonly string[]): Promise<{ serial: Run; chunks: number }> {
+/**
+ * The main thread's parts in a parallel dump: as in use (which ranges it takes depends on timing),
+ * workers only (every range after the first is formatted ahead of the walk, speculatively), and
+ * workers with the main thread formatting ranges ahead into memory (no range at the walk).
+ */
+const TUNINGS = [
+  { direct: true, held: true },
+  { direct: false, held: false },
+  { direct: false, held: true },
+] as const;
+
+/**
+ * Runs `args` serially and in parallel under each of TUNINGS; asserts identical results. Returns
+ * the serial run and the fewest chunks a parallel run wrote.
+ */
+async function compare(args: readonly string[], tunings: readonly (typeof TUNINGS)[number][] = TUNINGS): Promise<{ serial: Run; chunks: number }> {
   const serial = dumpInProcess(args, dir);
-  const before = parallelStats.chunks;
-  const parallel = await dumpAsync(args);
-  const label = args.join(' ');
-  expect(parallel.stderr.toString('utf8'), label).toBe(serial.stderr.toString('utf8'));
-  expect(parallel.code, label).toBe(serial.code);
-  if (!parallel.stdout.equals(serial.stdout)) {
-    // Point at the first differing line rather than print megabytes.
-    const a = serial.stdout.toString('utf8').split('\n');
-    const b = parallel.stdout.toString('utf8').split('\n');
-    let i = 0;
-    while (i < a.length && a[i] === b[i]) i++;
-    expect(`line ${i}: ${b[i]}`, label).toBe(`line ${i}: ${a[i]}`);
+  let chunks = Infinity;
+  for (const tuning of tunings) {
+    const before = parallelStats.chunks;
+    Object.assign(parallelTuning, tuning);
+    let parallel: Run;
+    try {
+      parallel = await dumpAsync(args);
+    } finally {
+      Object.assign(parallelTuning, TUNINGS[0]);
+    }
+    chunks = Math.min(chunks, parallelStats.chunks - before);
+    const label = `${args.join(' ')} ${JSON.stringify(tuning)}`;
+    expect(parallel.stderr.toString('utf8'), label).toBe(serial.stderr.toString('utf8'));
+    expect(parallel.code, label).toBe(serial.code);
+    if (!parallel.stdout.equals(serial.stdout)) {
+      // Point at the first differing line rather than print megabytes.
+      const a = serial.stdout.toString('utf8').split('\n');
+      const b = parallel.stdout.toString('utf8').split('\n');
+      let i = 0;
+      while (i < a.length && a[i] === b[i]) i++;
+      expect(`line ${i}: ${b[i]}`, label).toBe(`line ${i}: ${a[i]}`);
+    }
   }
-  return { serial, chunks: parallelStats.chunks - before };
+  return { serial, chunks };
 }
 
 const plain = buildSegment(batchesOf('plain-0', ['00000000000000000000.log', '00000000000000000189.log', '00000000000000000357.log']), 1_000_000, 0);
@@ -150,9 +174,10 @@ describe.skipIf(availableParallelism() < 2)('parallel deep dump == serial dump',
     ['uncompressed', PLAIN],
     ['snappy', SNAPPY],
   ] as const) {
-    it(`${name}: shallow (serial below 8x the threshold) and every deep mode, on many chunks`, async () => {
+    it(`${name}: shallow (${SHALLOW_FACTOR}x the threshold: parallel too) and every deep mode, on many chunks`, async () => {
+      expect(readFileSync(file).length).toBeGreaterThan(SHALLOW_FACTOR * MIN_BYTES);
       const shallow = await compare(['--files', file]);
-      expect(shallow.chunks).toBe(0);
+      expect(shallow.chunks).toBeGreaterThan(3);
       for (const mode of DEEP_MODES) {
         const r = await compare([...mode, '--files', file]);
         expect(r.serial.code).toBe(0);
@@ -172,8 +197,8 @@ describe.skipIf(availableParallelism() < 2)('parallel deep dump == serial dump',
     });
   }
 
-  it('shallow dumps of windows of 8x the threshold and more go parallel too, byte for byte', async () => {
-    const big = buildSegment(batchesOf('plain-0', ['00000000000000000000.log', '00000000000000000189.log']), 8 * MIN_BYTES + 300_000, 0);
+  it(`shallow dumps of windows of ${SHALLOW_FACTOR}x the threshold and more go parallel too, byte for byte`, async () => {
+    const big = buildSegment(batchesOf('plain-0', ['00000000000000000000.log', '00000000000000000189.log']), SHALLOW_FACTOR * MIN_BYTES + 300_000, 0);
     const f = join(dir, '00000000000000000003.log');
     const tail = Buffer.alloc(30);
     tail.writeInt32BE(10_000, 8); // an entry that does not fit: 30 bytes left over
@@ -181,9 +206,9 @@ describe.skipIf(availableParallelism() < 2)('parallel deep dump == serial dump',
     const r = await compare(['--files', f]);
     expect(r.serial.code).toBe(0);
     expect(r.serial.stdout.toString('utf8')).toMatch(/Found 30 invalid bytes at the end of 00000000000000000003\.log\n$/);
-    expect(r.chunks).toBeGreaterThan(60);
+    expect(r.chunks).toBeGreaterThan(SHALLOW_FACTOR * 8);
     // Just below: serial.
-    expect((await compare(['--max-bytes', String(8 * MIN_BYTES - 1), '--files', f])).chunks).toBe(0);
+    expect((await compare(['--max-bytes', String(SHALLOW_FACTOR * MIN_BYTES - 1), '--files', f])).chunks).toBe(0);
   });
 
   it('trailing bytes: "Found N invalid bytes", and an undersized entry at the end (CorruptRecordException)', async () => {
@@ -236,11 +261,16 @@ describe.skipIf(availableParallelism() < 2)('parallel deep dump == serial dump',
     const f = join(dir, '00000000000000000002.log');
     writeFileSync(f, Buffer.concat([prefix.log, batchWithValue(inner, next), suffix]));
     for (const mode of [['--print-data-log'], ['--deep-iteration']]) {
-      const before = parallelStats.fallbacks;
-      const r = await compare([...mode, '--files', f]);
-      expect(r.serial.code).toBe(0);
-      expect(r.serial.stdout.toString('utf8')).toContain(`| offset: ${next} CreateTime: 1700000000000 keySize: -1 valueSize: ${inner.length}`);
-      expect(parallelStats.fallbacks).toBe(before + 1);
+      // The ranges inside the record are formatted ahead of the walk (by a worker or held by the
+      // main thread) only when the main thread does not take the ranges at the walk itself.
+      for (const tuning of TUNINGS.filter((t) => !t.direct)) {
+        const before = parallelStats.fallbacks;
+        const r = await compare([...mode, '--files', f], [tuning]);
+        expect(r.serial.code).toBe(0);
+        expect(r.serial.stdout.toString('utf8')).toContain(`| offset: ${next} CreateTime: 1700000000000 keySize: -1 valueSize: ${inner.length}`);
+        expect(parallelStats.fallbacks).toBe(before + 1);
+      }
+      await compare([...mode, '--files', f], [TUNINGS[0]]);
     }
   });
 
@@ -321,6 +351,12 @@ describe.skipIf(availableParallelism() < 2)('parallel deep dump == serial dump',
       `mutation cases: ${JSON.stringify(Object.fromEntries(outcomes))}; parallel runs ${parallelRuns}; serial fallbacks ${parallelStats.fallbacks - fallbacksBefore}; failures in chunks ${[...failedAt].sort((a, b) => a - b).join(',')}`,
     );
   }, 1_800_000);
+
+  it('the main thread and the workers each formatted ranges in the runs above', () => {
+    expect(parallelStats.direct).toBeGreaterThan(0);
+    expect(parallelStats.held).toBeGreaterThan(100);
+    expect(parallelStats.chunks - parallelStats.direct - parallelStats.held).toBeGreaterThan(1000);
+  });
 
   it('the launcher (bin/kafka-dump-log.js) takes the parallel path, byte for byte', () => {
     const bin = resolve(REPO, 'bin/kafka-dump-log.js');

@@ -1,11 +1,10 @@
 import { type MessagePort, parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
-import type { Int64 } from '../format/int64.js';
-import { JavaException } from './java-exception.js';
-import { type SegmentFile, findPlausibleEntry } from '../io/segment-file.js';
-import { type RecordTextParser, formatRange, openSegment } from './log.js';
+import type { SegmentFile } from '../io/segment-file.js';
+import { type RecordTextParser, openSegment } from './log.js';
 import { DumpOptions } from './options.js';
 import { ByteSink } from './output.js';
-import { type ChunkJob, type ChunkResult, type OutputPiece, PART_BYTES, type WorkerChunkResult } from './parallel.js';
+import { type ChunkJob, formatChunk } from './parallel-chunk.js';
+import { type OutputPiece, PART_BYTES, type WorkerChunkResult } from './parallel.js';
 import { messageParser } from './run.js';
 
 /**
@@ -105,46 +104,16 @@ function freePart(): number {
 function run(job: ChunkJob & { id: number }): WorkerChunkResult {
   parts = [];
   current = job.id;
-  let start: number | null = job.start;
-  let position = job.start;
-  let ended = false;
-  let first: Int64 | null = null;
-  let last: Int64 | null = null;
-  const pairs: Int64[] = [];
-  let error: ChunkResult['error'] = null;
-  try {
-    const opts = {
-      printContents: job.printContents,
-      deepIteration: job.deepIteration,
-      skipRecordMetadata: job.skipRecordMetadata,
-      maxBytes: job.maxBytes,
-      parser: parserOf(job.args),
-    };
-    const file = fileOf(job);
-    if (job.speculative) {
-      // Where the serial walk is expected to pass: the first plausible entry of the range. The
-      // main thread checks it against where the previous chunk stopped before using the output.
-      start = findPlausibleEntry(file, job.start, job.stopAt);
-      parentPort!.postMessage({ id: job.id, start });
-    }
-    if (start !== null) {
-      const gap = (previous: Int64 | null, next: Int64) => {
-        if (previous === null) first = next;
-        else pairs.push(previous, next);
-      };
-      // The offset before the chunk is the main thread's to compare: start from "unknown".
-      const r = formatRange({ file, path: job.path, windowEnd: job.windowEnd, opts, out: sink, gap }, start, job.windowEnd, null, job.stopAt);
-      last = r.lastOffset;
-      position = r.position;
-      ended = r.ended;
-    }
-  } catch (e) {
-    error = e instanceof JavaException ? { javaClass: e.javaClass, javaMessage: e.javaMessage } : { internal: e instanceof Error ? (e.stack ?? e.message) : String(e) };
-  }
+  const opts = {
+    printContents: job.printContents,
+    deepIteration: job.deepIteration,
+    skipRecordMetadata: job.skipRecordMetadata,
+    maxBytes: job.maxBytes,
+    parser: parserOf(job.args),
+  };
+  const outcome = formatChunk(fileOf(job), job, opts, sink, (start) => parentPort!.postMessage({ id: job.id, start }));
   sink.flush();
-
-  const result: WorkerChunkResult = { id: job.id, parts, start, position, ended, first, last, pairs, error };
-  return result;
+  return { id: job.id, parts, ...outcome };
 }
 
 parentPort!.on('message', (msg: (ChunkJob & { id: number }) | { close: number }) => {
@@ -155,3 +124,6 @@ parentPort!.on('message', (msg: (ChunkJob & { id: number }) | { close: number })
   const r = run(msg);
   parentPort!.postMessage(r);
 });
+
+// Ready: the main thread gives this worker chunks from now on (until then it formats them itself).
+parentPort!.postMessage({ ready: true });

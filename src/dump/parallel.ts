@@ -5,93 +5,74 @@ import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { type Int64, addInt64 } from '../format/int64.js';
 import { JavaException } from './java-exception.js';
 import { type DumpLogOptions, type OffsetGap, type OpenedLog, dumpOpenedLog, formatRange, openLog, trailingBytesLine } from './log.js';
-import type { DumpIO } from './output.js';
+import { ByteSink, type DumpIO } from './output.js';
+import { type ChunkJob, type ChunkOutcome, formatChunk } from './parallel-chunk.js';
 import type { DumpReports } from './reports.js';
 
 /**
  * Dumps of large `.log`/`.checkpoint` files on several cores. The file is cut into ranges of equal
- * size; a worker thread formats each with the serial code (formatRange in log.ts, into its own
- * ByteSink). Where batches start is only known by walking from the file's start, so a range's
- * worker starts at the first plausible entry of its range (framing, header and checksum valid,
- * see io/segment-file.ts) and walks on past the range's end to the first entry at or after it.
- * The main thread takes the outputs strictly in file order and uses one only if its start is
- * where the previous range's walk stopped: always, in a real segment. Otherwise (damage that hides
- * a batch's start, or a batch stored inside a record) it drops the later ranges and dumps the rest
- * of the file itself, serially. It also merges the non-consecutive offsets as the serial walk
- * finds them, and on the first range that failed writes its partial output and throws its
- * exception. Memory stays bounded whatever the file size (see PARTS_PER_WORKER). The main thread
- * reads nothing but the files' sizes: the workers read their ranges in parallel.
+ * size, formatted with the serial code (formatChunk: formatRange in log.ts) by worker threads and by
+ * the main thread itself. Where batches start is only known by walking from the file's start, so a
+ * range formatted ahead of the walk starts at the first plausible entry of its range (framing,
+ * header and checksum valid, see io/segment-file.ts) and goes on past the range's end to the first
+ * entry at or after it. The main thread writes the ranges strictly in file order and uses one only
+ * if its start is where the previous range's walk stopped: always, in a real segment. Otherwise
+ * (damage that hides a batch's start, or a batch stored inside a record) it drops the later ranges
+ * and dumps the rest of the file itself, serially. It also merges the non-consecutive offsets as
+ * the serial walk finds them, and on the first range that failed writes its partial output and
+ * throws its exception.
+ *
+ * The main thread is one of the formatters (a machine of n cores runs n - 1 workers): while the
+ * workers start it formats the ranges at the walk's position straight into the output (exactly
+ * the serial dump), and later, while the range being written is still on a worker, it formats the
+ * next free range into memory it holds (HELD_MAX ranges at most). Memory stays bounded whatever the
+ * file size (see PARTS_PER_WORKER and HELD_MAX).
  */
 
 /** Files (their dumped window) below this size are dumped serially. Env: KSEG_PARALLEL_MIN_BYTES. */
 export const PARALLEL_MIN_BYTES = 64 * 1024 * 1024;
 /**
- * Shallow dumps do far less work per byte, so the workers' start (~0.15 s) pays off only on larger
- * windows: measured against serial on the bench's batches, 1.07x the time at 256 MB, 0.85x at
- * 512 MB, 0.73x at 1 GB. They go parallel from this many times the deep threshold (512 MiB).
+ * Shallow dumps do far less work per byte, so a worker's start (~70 ms, ~0.1 s of CPU) pays off
+ * only on larger windows: they go parallel from this many times the deep threshold (see
+ * docs/bench.md for the measurements).
  */
-export const SHALLOW_FACTOR = 8;
+export const SHALLOW_FACTOR = 3;
 
 /** Size of the shared parts a worker writes its output into (see parallel-worker.ts). */
 export const PART_BYTES = 1 << 20;
 /** Shared parts per worker: the output held in memory per worker. */
 export const PARTS_PER_WORKER = 12;
+/** Ranges a worker is given ahead (the one it formats and the next). */
+const AHEAD_PER_WORKER = 2;
+/** Ranges the main thread formats into memory ahead of the one being written. */
+const HELD_MAX = 3;
 
 /** An output piece from a worker: a filled shared part (its index and length). */
 export type OutputPiece = { part: number; length: number };
 
-/** Counters of the parallel path (for tests: proof that it ran, on how many chunks, and how often it fell back). */
-export const parallelStats = { files: 0, chunks: 0, fallbacks: 0 };
+/**
+ * Which parts the main thread plays, for tests (both, in use): formatting the ranges at the walk
+ * straight out while no range is ahead (`direct`: off, it waits for the workers), and formatting
+ * ranges ahead into memory while the one being written is on a worker (`held`).
+ */
+export const parallelTuning = { direct: true, held: true };
+
+/** Counters of the parallel path (for tests: proof that it ran, on how many chunks, by which thread, and how often it fell back). */
+export const parallelStats = { files: 0, chunks: 0, direct: 0, held: 0, fallbacks: 0 };
 
 function envBytes(name: string, fallback: number): number {
   const v = Number(process.env[name]);
   return Number.isSafeInteger(v) && v > 0 ? v : fallback;
 }
 
-/**
- * A chunk for a worker: the batches from `start` (from the first plausible entry at or after it, if
- * `speculative`) to the first entry at or after `stopAt`, formatted as in the serial dump.
- */
-export interface ChunkJob {
-  /** Which dump the chunk belongs to (a worker keeps that dump's file open between its chunks). */
-  dump: number;
-  absPath: string;
-  path: string;
-  start: number;
-  speculative: boolean;
-  stopAt: number;
-  windowEnd: number;
-  printContents: boolean;
-  deepIteration: boolean;
-  skipRecordMetadata: boolean;
-  maxBytes: number;
-  /** The command line: the worker builds the same record parser from it. */
-  args: readonly string[];
-}
-
 /** A chunk's result as a worker sends it (pieces not yet mapped to the main thread's views). */
-export type WorkerChunkResult = Omit<ChunkResult, 'parts'> & { parts: OutputPiece[] };
+export type WorkerChunkResult = ChunkOutcome & { id: number; parts: OutputPiece[] };
 
-/** What a worker returns for a chunk. */
-export interface ChunkResult {
-  id: number;
-  /** The chunk's output, in order (up to the failure, if there was one). */
-  parts: Uint8Array[];
-  /** Where the walk started (null: no plausible entry in the range) and where it stopped. */
-  start: number | null;
-  position: number;
-  /** The walk ended (end of the entries) rather than at `stopAt`. */
-  ended: boolean;
-  /** First and last record offsets of the chunk (null if it had no records). */
-  first: Int64 | null;
-  last: Int64 | null;
-  /** Non-consecutive (previous, next) pairs after the chunk's first record, flattened, in order. */
-  pairs: Int64[];
-  error: { javaClass: string; javaMessage: string | null } | { internal: string } | null;
-}
+/** A formatted chunk: its output, in order (up to the failure, if there was one), and how its walk went. */
+export type ChunkResult = ChunkOutcome & { parts: Uint8Array[] };
 
 /**
- * DumpLogSegments.dumpLog, on worker threads when the window is large (64 MiB deep, 512 MiB
+ * DumpLogSegments.dumpLog, on several threads when the window is large (64 MiB deep, 128 MiB
  * shallow) and the machine has more than one core; otherwise exactly the serial dumpLog.
  */
 export async function dumpLogAsync(
@@ -115,8 +96,9 @@ export async function dumpLogAsync(
   }
 }
 
-/** A dispatched chunk: its output pieces held until it may be written, and its end. */
-interface InFlight {
+/** A range given to a worker: its output pieces held until it may be written, and its end. */
+interface OnWorker {
+  held: false;
   job: ChunkJob;
   queued: Array<{ parts: Uint8Array[]; back: (parts: readonly Uint8Array[]) => void }>;
   /** Where the worker started (undefined until it says). */
@@ -127,8 +109,57 @@ interface InFlight {
   writing: boolean;
   /** Dropped: its output is not written. */
   discard: boolean;
+  settled: boolean;
   done: Promise<ChunkResult>;
 }
+
+/** A range the main thread formatted ahead, into memory it holds. */
+interface Held {
+  held: true;
+  job: ChunkJob;
+  result: ChunkResult;
+}
+
+type Pending = OnWorker | Held;
+
+/** Output the main thread formats ahead: 1 MiB buffers, reused from range to range. */
+class HeldOutput {
+  private readonly free: Uint8Array[] = [];
+  /** The sink's buffers (other pieces are copies, left to the GC). */
+  private readonly own = new WeakSet<ArrayBufferLike>();
+  private current: Uint8Array = this.part();
+  private parts: Uint8Array[] = [];
+  readonly sink = new ByteSink(
+    (c) => {
+      // The sink's own buffer is kept (handOff gives it the next one); other pieces are the
+      // caller's bytes or a scratch buffer, copied.
+      this.parts.push(c.buffer === this.current.buffer ? c : Uint8Array.prototype.slice.call(c));
+    },
+    this.current,
+    () => (this.current = this.free.pop() ?? this.part()),
+  );
+
+  private part(): Uint8Array {
+    const p = new Uint8Array(PART_BYTES);
+    this.own.add(p.buffer);
+    return p;
+  }
+
+  /** The output formatted since the last call. */
+  take(): Uint8Array[] {
+    this.sink.flush();
+    const parts = this.parts;
+    this.parts = [];
+    return parts;
+  }
+
+  /** Gives written (or dropped) output back. */
+  recycle(parts: readonly Uint8Array[]): void {
+    for (const p of parts) if (this.own.has(p.buffer)) this.free.push(new Uint8Array(p.buffer));
+  }
+}
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 async function dumpParallel(
   log: OpenedLog,
@@ -140,48 +171,57 @@ async function dumpParallel(
   threads: number,
 ): Promise<void> {
   const minBytes = envBytes('KSEG_PARALLEL_MIN_BYTES', PARALLEL_MIN_BYTES);
-  const chunkBytes = envBytes('KSEG_PARALLEL_CHUNK_BYTES', Math.min(16 << 20, Math.max(4096, Math.floor(minBytes / 8))));
-  const pool = workerPool(threads);
+  // Ranges small enough that a range's output fits in a worker's parts while the main thread is
+  // busy with its own (--print-data-log writes ~2.6 bytes per byte of plain-0 batches).
+  const defaultChunk = opts.deepIteration ? 1 << 20 : 8 << 20;
+  const chunkBytes = envBytes('KSEG_PARALLEL_CHUNK_BYTES', Math.min(defaultChunk, Math.max(4096, Math.floor(minBytes / 8))));
+  const pool = workerPool(threads - 1);
   const windowEnd = log.windowEnd;
-  const pending: InFlight[] = [];
+  const pending: Pending[] = [];
   let nextStart = 0;
   const dump = ++dumps;
+  const held = new HeldOutput();
+  let heldCount = 0;
   // Output pieces go out as they come for the chunk being written; later chunks' wait their turn.
   const write = (parts: readonly Uint8Array[], back: (parts: readonly Uint8Array[]) => void) => {
     for (const part of parts) io.out.pass(part);
     back(parts);
   };
   let stopped = false;
+  const nextJob = (): ChunkJob => {
+    const start = nextStart;
+    nextStart = Math.min(start + chunkBytes, windowEnd);
+    return {
+      dump,
+      absPath: log.absPath,
+      path,
+      start,
+      speculative: start > 0,
+      stopAt: nextStart,
+      windowEnd,
+      printContents: opts.printContents,
+      deepIteration: opts.deepIteration,
+      skipRecordMetadata: opts.skipRecordMetadata,
+      maxBytes: opts.maxBytes,
+      args,
+    };
+  };
   const fill = () => {
-    // A chunk goes to a worker as soon as it is idle: the chunk being written streams out, later
-    // ones are held until their turn, and a worker whose output pieces are all held waits (see
-    // PARTS_PER_WORKER), so memory stays bounded however far ahead the workers get.
-    // (Always one, even if the workers are still finishing chunks a failed dump dropped.)
-    while (!stopped && nextStart < windowEnd && (pending.length === 0 || (pending.length < threads * 4 && pool.idle()))) {
-      const start = nextStart;
-      nextStart = Math.min(start + chunkBytes, windowEnd);
-      const job: ChunkJob = {
-        dump,
-        absPath: log.absPath,
-        path,
-        start,
-        speculative: start > 0,
-        stopAt: nextStart,
-        windowEnd,
-        printContents: opts.printContents,
-        deepIteration: opts.deepIteration,
-        skipRecordMetadata: opts.skipRecordMetadata,
-        maxBytes: opts.maxBytes,
-        args,
-      };
+    // Ranges go to the workers that are ready and have room: the chunk being written streams out,
+    // later ones are held until their turn, and a worker whose output pieces are all held waits
+    // (see PARTS_PER_WORKER), so memory stays bounded however far ahead the workers get.
+    while (!stopped && nextStart < windowEnd && pool.hasRoom(AHEAD_PER_WORKER)) {
+      const job = nextJob();
       let onStart: () => void = () => {};
-      const entry: InFlight = {
+      const entry: OnWorker = {
+        held: false,
         job,
         queued: [],
-        start: job.speculative ? undefined : start,
+        start: job.speculative ? undefined : job.start,
         started: job.speculative ? new Promise((resolve) => (onStart = resolve)) : Promise.resolve(),
         writing: false,
         discard: false,
+        settled: false,
         done: Promise.resolve(null as unknown as ChunkResult),
       };
       entry.done = pool.run(
@@ -198,18 +238,34 @@ async function dumpParallel(
       );
       // Awaited in order below (a dropped chunk must not be an unhandled rejection). A worker
       // that fails before saying where it started settles `started` too.
-      entry.done.then(fill, () => {}).finally(onStart);
+      entry.done
+        .then(
+          () => fill(),
+          () => {},
+        )
+        .finally(() => {
+          entry.settled = true;
+          onStart();
+        });
       pending.push(entry);
     }
   };
+  pool.onReady = fill;
   /** Drops the chunks not yet written: their pieces go back unwritten (a worker waiting for pieces must not wait forever). */
   const dropPending = () => {
     stopped = true;
     for (const entry of pending) {
+      if (entry.held) {
+        held.recycle(entry.result.parts);
+        continue;
+      }
       for (const q of entry.queued) q.back(q.parts);
       entry.queued = [];
       entry.discard = true;
-      entry.done.then((r) => pool.recycle(r), () => {});
+      entry.done.then(
+        (r) => pool.recycle(r),
+        () => {},
+      );
     }
     pending.length = 0;
   };
@@ -220,45 +276,96 @@ async function dumpParallel(
   let walkEnd: number | null = null;
   let fallback = false;
   let failed = false;
+  const gap: OffsetGap = (previous, next) => reports.nonConsecutiveOffset(log.absPath, previous!, next);
+  /** Writes a chunk whose start agrees with the walk; false if the walk ends with it. */
+  const consume = (r: ChunkResult, back: () => void): boolean => {
+    parallelStats.chunks++;
+    write(r.parts, back);
+    if (r.first !== null && r.first !== addInt64(lastOffset, 1)) reports.nonConsecutiveOffset(log.absPath, lastOffset, r.first);
+    for (let i = 0; i < r.pairs.length; i += 2) reports.nonConsecutiveOffset(log.absPath, r.pairs[i]!, r.pairs[i + 1]!);
+    if (r.last !== null) lastOffset = r.last;
+    if (r.error !== null) {
+      if ('internal' in r.error) {
+        void pool.destroy();
+        const e = new Error('parallel dump: a chunk failed');
+        e.stack = r.error.internal;
+        throw e;
+      }
+      throw new JavaException(r.error.javaClass, r.error.javaMessage);
+    }
+    if (r.start !== null) {
+      expected = r.position;
+      if (r.ended) {
+        walkEnd = r.position;
+        return false;
+      }
+    }
+    return true;
+  };
+  /** A chunk's start agrees with the walk (one without a plausible entry only if the walk has passed its whole range). */
+  const agrees = (start: number | null | undefined, job: ChunkJob) => start === undefined || (start === null ? expected >= job.stopAt : start === expected);
   try {
-    fill();
-    while (pending.length > 0) {
-      const entry = pending[0]!;
-      await entry.started;
-      const start = entry.start;
-      // A chunk without a plausible entry is right only if the walk has passed its whole range.
-      const agrees = start === undefined || (start === null ? expected >= entry.job.stopAt : start === expected);
-      if (!agrees) {
+    for (;;) {
+      fill();
+      const head = pending[0];
+      if (head === undefined) {
+        if (stopped || nextStart >= windowEnd) break;
+        if (!parallelTuning.direct && !pool.destroyed) {
+          await nextTurn();
+          continue;
+        }
+        // Nothing ahead (the workers are starting): the main thread formats the next range at
+        // the walk's position, straight out, exactly as the serial dump does.
+        const job = nextJob();
+        parallelStats.chunks++;
+        parallelStats.direct++;
+        if (expected < job.stopAt) {
+          const r = formatRange({ file: log.file, path, windowEnd, opts, out: io.out, gap }, expected, windowEnd, lastOffset, job.stopAt);
+          expected = r.position;
+          lastOffset = r.lastOffset ?? lastOffset;
+          if (r.ended) {
+            walkEnd = r.position;
+            break;
+          }
+        }
+        await nextTurn();
+        continue;
+      }
+      if (head.held) {
+        if (!agrees(head.result.start, head.job)) {
+          fallback = true;
+          break;
+        }
+        pending.shift();
+        heldCount--;
+        if (!consume(head.result, () => held.recycle(head.result.parts))) break;
+        continue;
+      }
+      await head.started;
+      if (!agrees(head.start, head.job)) {
         fallback = true;
         break;
       }
-      entry.writing = true;
-      for (const q of entry.queued) write(q.parts, q.back);
-      entry.queued = [];
-      const r = await entry.done;
+      if (!head.writing) {
+        head.writing = true;
+        for (const q of head.queued) write(q.parts, q.back);
+        head.queued = [];
+      }
+      if (parallelTuning.held && !head.settled && heldCount < HELD_MAX && nextStart < windowEnd && !stopped) {
+        // The range being written is still on a worker: the main thread formats the next free
+        // range meanwhile, into memory, to be written in its turn.
+        const job = nextJob();
+        parallelStats.held++;
+        const outcome = formatChunk(log.file, job, opts, held.sink, () => {});
+        pending.push({ held: true, job, result: { ...outcome, parts: held.take() } });
+        heldCount++;
+        // Lets the workers' messages in (their pieces, results and requests for more).
+        await nextTurn();
+        continue;
+      }
+      const r = await head.done;
       pending.shift();
-      parallelStats.chunks++;
-      write(r.parts, () => pool.recycle(r));
-      if (r.first !== null && r.first !== addInt64(lastOffset, 1)) reports.nonConsecutiveOffset(log.absPath, lastOffset, r.first);
-      for (let i = 0; i < r.pairs.length; i += 2) reports.nonConsecutiveOffset(log.absPath, r.pairs[i]!, r.pairs[i + 1]!);
-      if (r.last !== null) lastOffset = r.last;
-      if (r.error !== null) {
-        if ('internal' in r.error) {
-          void pool.destroy();
-          const e = new Error('worker failed');
-          e.stack = r.error.internal;
-          throw e;
-        }
-        throw new JavaException(r.error.javaClass, r.error.javaMessage);
-      }
-      if (r.start !== null) {
-        expected = r.position;
-        if (r.ended) {
-          walkEnd = r.position;
-          break;
-        }
-      }
-      fill();
+      if (!consume(r, () => pool.recycle(r))) break;
     }
   } catch (e) {
     failed = true;
@@ -266,6 +373,7 @@ async function dumpParallel(
   } finally {
     // Chunks after the end of the walk, after a failure or after a disagreement are dropped; the
     // workers finish them for nothing, then serve the next file. A worker that broke is replaced.
+    pool.onReady = () => {};
     dropPending();
     if (failed && pool.destroyed) void pool.destroy();
     pool.closeFile(dump);
@@ -273,7 +381,6 @@ async function dumpParallel(
   if (fallback) {
     // The rest of the file, serially from where the walk is: exactly the serial dump's output.
     parallelStats.fallbacks++;
-    const gap: OffsetGap = (previous, next) => reports.nonConsecutiveOffset(log.absPath, previous!, next);
     const r = formatRange({ file: log.file, path, windowEnd, opts, out: io.out, gap }, expected, windowEnd, lastOffset);
     walkEnd = r.position;
   }
@@ -290,14 +397,16 @@ function workerScript(): URL {
   return new URL('../../dist/dump/parallel-worker.js', import.meta.url);
 }
 
-/** Messages from a worker: where a speculative chunk starts, output pieces of a chunk in progress, then the chunk's result. */
-export type WorkerMessage = { id: number; start: number | null; parts?: undefined } | { id: number; partial: OutputPiece[] } | WorkerChunkResult;
+/** Messages from a worker: it is ready; where a speculative chunk starts, output pieces of a chunk in progress, then the chunk's result. */
+export type WorkerMessage = { ready: true } | { id: number; start: number | null; parts?: undefined } | { id: number; partial: OutputPiece[] } | WorkerChunkResult;
 
 type OnParts = (parts: Uint8Array[], back: (parts: readonly Uint8Array[]) => void) => void;
 type OnStart = (start: number | null) => void;
 
 interface Slot {
   worker: Worker;
+  /** It has loaded and takes chunks. */
+  ready: boolean;
   busy: number;
   /** Where written parts go back to the worker, and the counter it waits on for them. */
   recycle: MessagePort;
@@ -333,6 +442,7 @@ class WorkerPool {
       const worker = new Worker(script, { workerData: { recycle: channel.port2, signal, shared }, transferList: [channel.port2] });
       const slot: Slot = {
         worker,
+        ready: false,
         busy: 0,
         recycle: channel.port1,
         signal,
@@ -342,6 +452,11 @@ class WorkerPool {
       const views = (pieces: OutputPiece[]) => pieces.map((p) => slot.views[p.part]!.subarray(0, p.length));
       worker.unref();
       worker.on('message', (m: WorkerMessage) => {
+        if ('ready' in m) {
+          slot.ready = true;
+          this.onReady();
+          return;
+        }
         const w = this.waiting.get(m.id);
         if (!w) return;
         if ('partial' in m) {
@@ -364,8 +479,12 @@ class WorkerPool {
     }
   }
 
+  /** Called when a worker has loaded (the dump in progress gives it chunks). */
+  onReady: () => void = () => {};
+
+  /** Gives `job` to the ready worker with the fewest chunks (see hasRoom). */
   run(job: ChunkJob, onParts: OnParts, onStart: OnStart): Promise<ChunkResult> {
-    const slot = this.slots.reduce((a, b) => (b.busy < a.busy ? b : a));
+    const slot = this.slots.filter((s) => s.ready).reduce((a, b) => (b.busy < a.busy ? b : a));
     const id = this.seq++;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { slot, onParts, onStart, resolve, reject });
@@ -374,9 +493,9 @@ class WorkerPool {
     });
   }
 
-  /** Whether a worker has nothing to do. */
-  idle(): boolean {
-    return this.slots.some((s) => s.busy === 0);
+  /** Whether a ready worker has fewer than `ahead` chunks. */
+  hasRoom(ahead: number): boolean {
+    return !this.destroyed && this.slots.some((s) => s.ready && s.busy < ahead);
   }
 
   /** Tells the workers that a dump is over (they close its file). */

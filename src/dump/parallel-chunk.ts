@@ -1,0 +1,80 @@
+import type { Int64 } from '../format/int64.js';
+import { type SegmentFile, findPlausibleEntry } from '../io/segment-file.js';
+import { JavaException } from './java-exception.js';
+import { type DumpLogOptions, formatRange } from './log.js';
+import type { ByteSink } from './output.js';
+
+/**
+ * A chunk of a parallel dump (parallel.ts): the batches from `start` (from the first plausible
+ * entry at or after it, if `speculative`) to the first entry at or after `stopAt`, formatted as in
+ * the serial dump.
+ */
+export interface ChunkJob {
+  /** Which dump the chunk belongs to (a worker keeps that dump's file open between its chunks). */
+  dump: number;
+  absPath: string;
+  path: string;
+  start: number;
+  speculative: boolean;
+  stopAt: number;
+  windowEnd: number;
+  printContents: boolean;
+  deepIteration: boolean;
+  skipRecordMetadata: boolean;
+  maxBytes: number;
+  /** The command line: a worker builds the same record parser from it. */
+  args: readonly string[];
+}
+
+/** How a chunk's walk went (its output is in the sink it was given). */
+export interface ChunkOutcome {
+  /** Where the walk started (null: no plausible entry in the range) and where it stopped. */
+  start: number | null;
+  position: number;
+  /** The walk ended (end of the entries) rather than at `stopAt`. */
+  ended: boolean;
+  /** First and last record offsets of the chunk (null if it had no records). */
+  first: Int64 | null;
+  last: Int64 | null;
+  /** Non-consecutive (previous, next) pairs after the chunk's first record, flattened, in order. */
+  pairs: Int64[];
+  error: { javaClass: string; javaMessage: string | null } | { internal: string } | null;
+}
+
+/**
+ * Formats a chunk into `out` with the serial code (formatRange), on a worker or on the main
+ * thread. `onStart` learns where a speculative chunk starts as soon as it is known. Failures are
+ * returned, not thrown: the output before them is in `out`, and the main thread raises them when
+ * the chunk's turn comes.
+ */
+export function formatChunk(file: SegmentFile, job: ChunkJob, opts: DumpLogOptions, out: ByteSink, onStart: (start: number | null) => void): ChunkOutcome {
+  let start: number | null = job.start;
+  let position = job.start;
+  let ended = false;
+  let first: Int64 | null = null;
+  let last: Int64 | null = null;
+  const pairs: Int64[] = [];
+  let error: ChunkOutcome['error'] = null;
+  try {
+    if (job.speculative) {
+      // Where the serial walk is expected to pass: the first plausible entry of the range. The
+      // main thread checks it against where the previous chunk stopped before using the output.
+      start = findPlausibleEntry(file, job.start, job.stopAt);
+      onStart(start);
+    }
+    if (start !== null) {
+      const gap = (previous: Int64 | null, next: Int64) => {
+        if (previous === null) first = next;
+        else pairs.push(previous, next);
+      };
+      // The offset before the chunk is the main thread's to compare: start from "unknown".
+      const r = formatRange({ file, path: job.path, windowEnd: job.windowEnd, opts, out, gap }, start, job.windowEnd, null, job.stopAt);
+      last = r.lastOffset;
+      position = r.position;
+      ended = r.ended;
+    }
+  } catch (e) {
+    error = e instanceof JavaException ? { javaClass: e.javaClass, javaMessage: e.javaMessage } : { internal: e instanceof Error ? (e.stack ?? e.message) : String(e) };
+  }
+  return { start, position, ended, first, last, pairs, error };
+}
