@@ -42,4 +42,38 @@ describe('findPlausibleEntry', () => {
     }
     expect(found).toBeGreaterThan(100);
   });
+
+  it('reads only the header of a candidate whose fields do not add up (a v2 base offset read as a legacy size)', () => {
+    // Real plain-0 batches renumbered from 3,000,000: four bytes before a batch, its leader
+    // epoch (0) reads as magic 0 and the low half of its base offset (~3 M) as the entry's size.
+    const src = readFileSync(join(FIXTURES, 'kafka-logs', 'plain-0', '00000000000000000189.log'));
+    const batches: Buffer[] = [];
+    let offset = 3_000_000n;
+    for (let p = 0; p + 61 <= src.length; ) {
+      const size = 12 + src.readInt32BE(p + 8);
+      const b = Buffer.from(src.subarray(p, p + size));
+      b.writeBigInt64BE(offset);
+      offset += BigInt(b.readInt32BE(23) + 1);
+      batches.push(b);
+      p += size;
+    }
+    const bytes = Buffer.concat(Array.from({ length: 400 }, () => batches).flat()); // ~6.5 MB
+    const f = join(dir, 'renumbered.log');
+    writeFileSync(f, bytes);
+    const second = batches[0]!.length;
+    const file = new SegmentFile(f, 4096);
+    try {
+      // A legacy candidate at second - 4: magic byte 0, offset >= 0, a size of ~3 M that fits the file.
+      expect(bytes.readInt32BE(second - 4 + 8)).toBeGreaterThan(3_000_000);
+      expect(bytes[second - 4 + 16]).toBe(0);
+      expect(bytes.readBigInt64BE(second - 4)).toBeGreaterThanOrEqual(0n);
+      expect(bytes.length).toBeGreaterThan(second - 4 + 12 + bytes.readInt32BE(second - 4 + 8));
+      expect(isPlausibleEntryAt(file, second - 4, bytes.length)).toBe(false);
+      expect(findPlausibleEntry(file, 1, bytes.length)).toBe(second);
+      // The scan read windows of 4 KiB, not the ~3 MB the size claims.
+      expect(file.bytesRead).toBeLessThan(64 * 1024);
+    } finally {
+      file.close();
+    }
+  });
 });

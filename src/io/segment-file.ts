@@ -129,12 +129,26 @@ export function isPlausibleEntryAt(file: SegmentFile, q: number, end: number): b
   const f = frameAt(h.buf, h.at, h.at + (end - q));
   if (f.kind !== 'entry') return false;
   if (f.totalSize < (magic === 2 ? RECORD_BATCH_OVERHEAD : legacyHeaderSize(magic) + 8)) return false;
-  const w = file.window(q, f.totalSize);
-  if (readInt64(w.buf, w.at) < 0) return false;
+  // The header's fields first, from the small window: most candidates in record bytes fail here,
+  // before the whole claimed entry (up to `end`) is read and checksummed.
+  if (readInt64(h.buf, h.at) < 0) return false;
   if (magic === 2) {
-    if ((w.buf[w.at + 22]! & 0x07) > 4 || readInt32(w.buf, w.at + 57) < 0) return false;
-    return readUint32(w.buf, w.at + 17) === computeBatchCrc(w.buf, w.at, f.totalSize);
+    if (h.available < RECORD_BATCH_OVERHEAD || (h.buf[h.at + 22]! & 0x07) > 4 || readInt32(h.buf, h.at + 57) < 0) return false;
+  } else {
+    // A legacy message is exactly its fields: key length, key, value length, value. (Without this,
+    // a v2 batch's leader epoch read as a magic-0 header claims its base offset as a size: the
+    // scan then read and checksummed megabytes per candidate.)
+    const k = legacyHeaderSize(magic);
+    if (h.available < k + 4) return false;
+    const keyLength = readInt32(h.buf, h.at + k);
+    const valueAt = k + 4 + Math.max(keyLength, 0);
+    if (keyLength < -1 || valueAt + 4 > f.totalSize) return false;
+    const v = file.window(q, valueAt + 4);
+    const valueLength = readInt32(v.buf, v.at + valueAt);
+    if (valueLength < -1 || valueAt + 4 + Math.max(valueLength, 0) !== f.totalSize) return false;
   }
+  const w = file.window(q, f.totalSize);
+  if (magic === 2) return readUint32(w.buf, w.at + 17) === computeBatchCrc(w.buf, w.at, f.totalSize);
   return isLegacyEntryValid(w.buf, w.at, decodeBatchHeader(w.buf, w.at, q) as LegacyEntryHeader);
 }
 
