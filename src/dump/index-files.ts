@@ -16,7 +16,7 @@ import { JavaException } from './java-exception.js';
 import { javaAbsolutePath, javaFileName, javaParent, javaParseLong, javaSplitFirstDot } from './java.js';
 import { entryRecords, loadHeader, openSegment, sliceWindow, toJavaException, walkEntries } from './log.js';
 import { offsetIndexSanity, timeIndexSanity } from '../io/partition.js';
-import type { SegmentFile } from '../io/segment-file.js';
+import { EntryWalker, type SegmentFile } from '../io/segment-file.js';
 import type { DumpIO } from './output.js';
 import type { DumpReports } from './reports.js';
 
@@ -103,10 +103,9 @@ export function dumpTimeIndex(path: string, opts: { sanityOnly: boolean; verifyO
       const end = sliceWindow(log, logPath, pos, 2147483647);
       // Kafka 4.3 frames every batch from `pos` to the end before searching (a corrupt entry
       // anywhere after `pos` fails the dump), then loads headers until the first match.
-      const { frames, from } = chains.from(pos, end);
+      chains.check(pos, end);
       let match: { position: number; last: Int64 } | null = null;
-      for (let k = from; k < frames.length; k++) {
-        const p = frames[k]!;
+      for (const { position: p } of walkEntries(log, logPath, pos, end)) {
         const w = log.window(p, 61);
         const h = loadHeader(log, w.buf, w.at, p, end, logPath);
         const last = lastOffsetOf(h);
@@ -140,41 +139,78 @@ export function dumpTimeIndex(path: string, opts: { sanityOnly: boolean; verifyO
 }
 
 /**
- * The chain of entry positions from a start position to the end of the log. Framing from a
- * position is deterministic, so a position already on a walked chain reuses its tail: Kafka
- * re-frames the rest of the log for every time-index entry (quadratic on big segments); the
- * output and failures are the same, since a walk that failed fails again from any later point
- * of the same chain.
+ * Whether framing the log from a position to its end fails, as Kafka finds out by framing it all
+ * before each time-index entry's search (quadratic on big segments). Framing from a position is
+ * deterministic, so a position on a chain already framed has that chain's outcome: the chain is
+ * framed once, and kept as every CHECKPOINT-th position plus a cursor, so memory stays small
+ * whatever the segment (a position per batch of a 1 GiB segment was ~100 MB).
  */
+const CHECKPOINT = 256;
+
+/** Off: every time-index entry frames the log from its position again, as Kafka does (tests compare the two). */
+export const frameChainMemo = { enabled: true };
+
 class FrameChains {
-  private frames: number[] = [];
-  private index = new Map<number, number>();
+  /** The chain framed last: from `start` to `end`, and how it ended. */
+  private start = -1;
+  private end = -1;
   private failure: unknown = null;
+  /** Every CHECKPOINT-th position of the chain, from `start`, in order. */
+  private checkpoints: number[] = [];
+  /** A position on the chain (queries come in file order, so the next one is usually ahead). */
+  private cursor = -1;
 
   constructor(
     private readonly log: SegmentFile,
     private readonly logPath: string,
   ) {}
 
-  from(pos: number, end: number): { frames: number[]; from: number } {
-    let k = this.index.get(pos);
-    if (k === undefined) {
-      this.frames = [];
-      this.index = new Map();
-      this.failure = null;
-      try {
-        for (const entry of walkEntries(this.log, this.logPath, pos, end)) {
-          this.index.set(entry.position, this.frames.length);
-          this.frames.push(entry.position);
-        }
-      } catch (e) {
-        this.failure = e;
-      }
-      k = 0;
-      if (this.failure === null && this.frames.length === 0) return { frames: this.frames, from: 0 };
-    }
+  /** Throws the failure of framing [pos, end), if it fails. */
+  check(pos: number, end: number): void {
+    if (!frameChainMemo.enabled || !this.onChain(pos, end)) this.frame(pos, end);
     if (this.failure !== null) throw this.failure;
-    return { frames: this.frames, from: k };
+  }
+
+  private frame(pos: number, end: number): void {
+    this.start = pos;
+    this.end = end;
+    this.cursor = pos;
+    this.failure = null;
+    this.checkpoints = [];
+    let n = 0;
+    try {
+      for (const entry of walkEntries(this.log, this.logPath, pos, end)) {
+        if (n++ % CHECKPOINT === 0) this.checkpoints.push(entry.position);
+      }
+    } catch (e) {
+      this.failure = e;
+    }
+  }
+
+  /** Whether `pos` is a position of the current chain (the walk from `start` passes it). */
+  private onChain(pos: number, end: number): boolean {
+    if (this.start < 0 || end !== this.end || pos < this.start) return false;
+    if (pos === this.start || pos === this.cursor) return true;
+    let from = this.cursor;
+    if (pos < from) {
+      // Behind the cursor: from the last checkpoint at or before `pos`.
+      let lo = 0;
+      let hi = this.checkpoints.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (this.checkpoints[mid]! <= pos) lo = mid;
+        else hi = mid - 1;
+      }
+      from = this.checkpoints[lo]!;
+    }
+    const walker = new EntryWalker(this.log, from, end);
+    for (const entry of walker) {
+      if (entry.position >= pos) {
+        this.cursor = entry.position;
+        return entry.position === pos;
+      }
+    }
+    return false;
   }
 }
 
