@@ -67,11 +67,33 @@ export function payloadJson(bytes: Uint8Array | null, opts: RenderOptions): Payl
   return out('utf8', s);
 }
 
+const MS_PER_DAY = 86_400_000;
+const PAD = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+/** The day of the last timestamp formatted: its first millisecond and its text up to the 'T'. */
+let dayStart = NaN;
+let dayText = '';
+
 /** ISO-8601 for an epoch-millis timestamp, null for Kafka's "no timestamp" (-1) or out of range. */
 export function isoTime(ts: Int64): string | null {
   if (typeof ts === 'bigint' || ts === -1) return null;
+  // Records of a segment mostly share a day: its date is formatted once (Date#toISOString costs
+  // ~0.5 µs, most of `kseg cat`'s time per record), the time of day by arithmetic.
+  const ms = ts - dayStart;
+  if (ms >= 0 && ms < MS_PER_DAY) {
+    const s = Math.floor(ms / 1000);
+    const m = Math.floor(s / 60);
+    const h = Math.floor(m / 60);
+    return `${dayText}${PAD[h]!.slice(1)}:${PAD[m - h * 60]!.slice(1)}:${PAD[s - m * 60]!.slice(1)}.${PAD[ms - s * 1000]!}Z`;
+  }
   const d = new Date(ts);
-  return Number.isNaN(d.getTime()) ? null : d.toISOString();
+  if (Number.isNaN(d.getTime())) return null;
+  const iso = d.toISOString();
+  // Years 0-9999 print as YYYY-MM-DDTHH:mm:ss.sssZ; others (+/-YYYYYY) are not cached.
+  if (iso.length === 24) {
+    dayStart = ts - (((ts % MS_PER_DAY) + MS_PER_DAY) % MS_PER_DAY);
+    dayText = iso.slice(0, 11);
+  }
+  return iso;
 }
 
 function codecName(h: BatchHeader): string {
@@ -98,7 +120,17 @@ export interface BatchJson {
   crcValid: boolean;
 }
 
+/** The last batch rendered, and its JSON (the records of a batch share one object). */
+let lastBatch: { batch: PartitionRecord['batch']; crcValid: boolean; json: BatchJson } | null = null;
+
 export function batchJson(pr: Pick<PartitionRecord, 'batch' | 'crcValid'>): BatchJson {
+  if (lastBatch !== null && lastBatch.batch === pr.batch && lastBatch.crcValid === pr.crcValid) return lastBatch.json;
+  const json = newBatchJson(pr);
+  lastBatch = { batch: pr.batch, crcValid: pr.crcValid, json };
+  return json;
+}
+
+function newBatchJson(pr: Pick<PartitionRecord, 'batch' | 'crcValid'>): BatchJson {
   const h = pr.batch.header;
   const v2 = h.format === 'v2';
   return {
