@@ -9,7 +9,7 @@ import { RECORD_BATCH_LAYOUT, V2_CRC_START } from '../src/format/batch.js';
 import { ByteSink } from '../src/dump/output.js';
 import { SHALLOW_FACTOR, closeDumpWorkers, parallelStats, parallelTuning } from '../src/dump/parallel.js';
 import { runDumpLogAsync } from '../src/dump/run.js';
-import { FIXTURES, REPO, dumpInProcess } from './helpers.js';
+import { FIXTURES, HAVE_SHARED, REPO, SHARED, dumpInProcess } from './helpers.js';
 
 /**
  * The parallel deep dump (src/dump/parallel.ts) against the serial one, on segments built from
@@ -371,3 +371,55 @@ describe.skipIf(availableParallelism() < 2)('parallel deep dump == serial dump',
     }
   });
 });
+
+/**
+ * Every recorded Kafka 4.3 run again, through the parallel path with ranges of 512 bytes (a
+ * threshold of 4 KiB): every .log and .checkpoint of the corpora above 4 KiB (12 KiB shallow) is
+ * cut into ranges that start inside batches, legacy wrappers and control batches, and must still
+ * print exactly what Kafka printed, under each tuning of the main thread's part.
+ */
+const RECORDED = [
+  { label: 'fixtures/corpus', cwd: FIXTURES, expected: join(FIXTURES, 'expected-corpus'), shared: false },
+  { label: 'fixtures/kraft', cwd: join(FIXTURES, 'kraft'), expected: join(FIXTURES, 'expected-kraft'), shared: false },
+  { label: 'corpus', cwd: join(SHARED, 'corpus'), expected: join(SHARED, 'corpus'), shared: true },
+  { label: 'kraft', cwd: join(SHARED, 'kraft'), expected: join(SHARED, 'kraft'), shared: true },
+];
+
+describe.skipIf(availableParallelism() < 2)('recorded Kafka 4.3 runs through the parallel path', () => {
+  for (const corpus of RECORDED) {
+    it.skipIf(corpus.shared && !HAVE_SHARED)(`${corpus.label}: every run identical, in ranges of 512 bytes, under each tuning`, async () => {
+      const jobs = readFileSync(join(corpus.expected, 'expected/kafka-4.3/jobs.tsv'), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split('\t'));
+      const saved = process.env.KSEG_PARALLEL_MIN_BYTES;
+      process.env.KSEG_PARALLEL_MIN_BYTES = '4096';
+      const filesBefore = parallelStats.files;
+      try {
+        for (const tuning of TUNINGS) {
+          Object.assign(parallelTuning, tuning);
+          const differing: string[] = [];
+          for (const [stdoutFile, stderrFile, code, ...args] of jobs) {
+            const out: Buffer[] = [];
+            const err: Buffer[] = [];
+            const io = { out: new ByteSink((c) => out.push(Buffer.from(c))), err: new ByteSink((c) => err.push(Buffer.from(c))), cwd: corpus.cwd };
+            const got = await runDumpLogAsync(args, io);
+            const norm = (b: Buffer[]) => Buffer.concat(b).toString('utf8').split(corpus.cwd).join('@CWD@');
+            const same =
+              got === Number(code) &&
+              norm(out) === readFileSync(join(corpus.expected, stdoutFile!), 'utf8') &&
+              norm(err) === readFileSync(join(corpus.expected, stderrFile!), 'utf8');
+            if (!same) differing.push(args.join(' '));
+          }
+          expect(differing, JSON.stringify(tuning)).toEqual([]);
+        }
+      } finally {
+        Object.assign(parallelTuning, TUNINGS[0]);
+        process.env.KSEG_PARALLEL_MIN_BYTES = saved;
+      }
+      // Files of every corpus went through the parallel path (fixtures' small segments too).
+      expect(parallelStats.files - filesBefore).toBeGreaterThan(corpus.label === 'fixtures/kraft' ? 0 : 20);
+    });
+  }
+});
+
