@@ -9,6 +9,8 @@ import { RECORD_BATCH_LAYOUT, V2_CRC_START } from '../src/format/batch.js';
 import { ByteSink } from '../src/dump/output.js';
 import { SHALLOW_FACTOR, closeDumpWorkers, parallelStats, parallelTuning } from '../src/dump/parallel.js';
 import { runDumpLogAsync } from '../src/dump/run.js';
+import { formatChunk } from '../src/dump/parallel-chunk.js';
+import { openSegment } from '../src/dump/log.js';
 import { FIXTURES, HAVE_SHARED, REPO, SHARED, dumpInProcess } from './helpers.js';
 
 /**
@@ -351,6 +353,28 @@ describe.skipIf(availableParallelism() < 2)('parallel deep dump == serial dump',
       `mutation cases: ${JSON.stringify(Object.fromEntries(outcomes))}; parallel runs ${parallelRuns}; serial fallbacks ${parallelStats.fallbacks - fallbacksBefore}; failures in chunks ${[...failedAt].sort((a, b) => a - b).join(',')}`,
     );
   }, 1_800_000);
+
+  it("a chunk whose file cannot be opened (deleted since the dump began) returns Kafka's failure, as formatting errors do", () => {
+    const job = {
+      dump: 0,
+      absPath: join(dir, 'gone', '00000000000000000000.log'),
+      path: 'gone/00000000000000000000.log',
+      start: 4096,
+      speculative: true,
+      stopAt: 8192,
+      windowEnd: 1 << 20,
+      printContents: false,
+      deepIteration: false,
+      skipRecordMetadata: false,
+      maxBytes: 2147483647,
+      args: [],
+    };
+    const opts = { printContents: false, deepIteration: false, skipRecordMetadata: false, maxBytes: 2147483647, parser: null as never };
+    const out = new ByteSink(() => {});
+    const r = formatChunk(() => openSegment(job.absPath, job.path), job, opts, out, () => {});
+    expect(r.error).toEqual({ javaClass: 'java.nio.file.NoSuchFileException', javaMessage: 'gone/00000000000000000000.log' });
+    expect(r.start).toBe(4096);
+  });
 
   it('the main thread and the workers each formatted ranges in the runs above', () => {
     expect(parallelStats.direct).toBeGreaterThan(0);

@@ -43,11 +43,11 @@ export interface ChunkOutcome {
 
 /**
  * Formats a chunk into `out` with the serial code (formatRange), on a worker or on the main
- * thread. `onStart` learns where a speculative chunk starts as soon as it is known. Failures are
- * returned, not thrown: the output before them is in `out`, and the main thread raises them when
- * the chunk's turn comes.
+ * thread, reading the file `open` gives. `onStart` learns where a speculative chunk starts as soon
+ * as it is known. Failures (opening the file too) are returned, not thrown: the output before them
+ * is in `out`, and the main thread raises them when the chunk's turn comes.
  */
-export function formatChunk(file: SegmentFile, job: ChunkJob, opts: DumpLogOptions, out: ByteSink, onStart: (start: number | null) => void): ChunkOutcome {
+export function formatChunk(open: () => SegmentFile, job: ChunkJob, opts: DumpLogOptions, out: ByteSink, onStart: (start: number | null) => void): ChunkOutcome {
   let start: number | null = job.start;
   let position = job.start;
   let ended = false;
@@ -56,6 +56,7 @@ export function formatChunk(file: SegmentFile, job: ChunkJob, opts: DumpLogOptio
   const pairs: Int64[] = [];
   let error: ChunkOutcome['error'] = null;
   try {
+    const file = open();
     if (job.speculative) {
       // Where the serial walk is expected to pass: the first plausible entry of the range. The
       // main thread checks it against where the previous chunk stopped before using the output.

@@ -111,7 +111,7 @@ function run(job: ChunkJob & { id: number }): WorkerChunkResult {
     maxBytes: job.maxBytes,
     parser: parserOf(job.args),
   };
-  const outcome = formatChunk(fileOf(job), job, opts, sink, (start) => parentPort!.postMessage({ id: job.id, start }));
+  const outcome = formatChunk(() => fileOf(job), job, opts, sink, (start) => parentPort!.postMessage({ id: job.id, start }));
   sink.flush();
   return { id: job.id, parts, ...outcome };
 }

@@ -72,7 +72,7 @@ export type WorkerChunkResult = ChunkOutcome & { id: number; parts: OutputPiece[
 export type ChunkResult = ChunkOutcome & { parts: Uint8Array[] };
 
 /**
- * DumpLogSegments.dumpLog, on several threads when the window is large (64 MiB deep, 128 MiB
+ * DumpLogSegments.dumpLog, on several threads when the window is large (64 MiB deep, 192 MiB
  * shallow) and the machine has more than one core; otherwise exactly the serial dumpLog.
  */
 export async function dumpLogAsync(
@@ -356,7 +356,7 @@ async function dumpParallel(
         // range meanwhile, into memory, to be written in its turn.
         const job = nextJob();
         parallelStats.held++;
-        const outcome = formatChunk(log.file, job, opts, held.sink, () => {});
+        const outcome = formatChunk(() => log.file, job, opts, held.sink, () => {});
         pending.push({ held: true, job, result: { ...outcome, parts: held.take() } });
         heldCount++;
         // Lets the workers' messages in (their pieces, results and requests for more).
