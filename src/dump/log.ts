@@ -128,13 +128,18 @@ export function sliceWindow(file: SegmentFile, displayPath: string, position: nu
 export function* walkEntries(file: SegmentFile, displayPath: string, start: number, end: number) {
   const walker = new EntryWalker(file, start, end);
   yield* walker;
+  checkWalkEnd(walker, displayPath);
+  return walker.position;
+}
+
+/** At the end of a walk: Kafka's CorruptRecordException if it stopped on an undersized entry. */
+function checkWalkEnd(walker: EntryWalker, displayPath: string): void {
   if (walker.undersized) {
     throw new JavaException(
       'org.apache.kafka.common.errors.CorruptRecordException',
       `Found record size ${walker.undersized.size} smaller than minimum record overhead (14) in file ${displayPath}.`,
     );
   }
-  return walker.position;
 }
 
 /**
@@ -247,11 +252,14 @@ export function formatRange(
 ): { position: number; lastOffset: Int64 | null; ended: boolean } {
   const { file, path, windowEnd, opts, out, gap } = ctx;
   let lastOffset = lastOffsetIn;
-  const walk = walkEntries(file, path, start, end);
+  // The stepping walk (walkEntries without its two generators: this is the dump's hot loop).
+  const walker = new EntryWalker(file, start, end);
   for (;;) {
-    const step = walk.next();
-    if (step.done) return { position: step.value, lastOffset, ended: true };
-    const { buf, at, position } = step.value;
+    if (!walker.step()) {
+      checkWalkEnd(walker, path);
+      return { position: walker.position, lastOffset, ended: true };
+    }
+    const { buf, at, entryPosition: position } = walker;
     if (position >= stopAt) return { position, lastOffset, ended: false };
     const h = loadHeader(file, buf, at, position, windowEnd, path);
     printBatchLine(out, buf, at, h, position);

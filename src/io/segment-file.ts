@@ -82,6 +82,14 @@ export class EntryWalker implements Iterable<SegmentEntry> {
   position: number;
   /** Set if the walk stopped on an entry whose size is below 14. */
   undersized: Extract<FrameResult, { kind: 'undersized' }> | null = null;
+  /**
+   * The entry `step` moved to (entryPosition -1 before the first step and after the end): it
+   * starts at `entryPosition`, its bytes are `buf[at, at + frame.totalSize)`, valid until the next step.
+   */
+  entryPosition = -1;
+  frame: Extract<FrameResult, { kind: 'entry' }> | null = null;
+  buf: Uint8Array = EMPTY;
+  at = 0;
 
   constructor(
     private readonly file: SegmentFile,
@@ -91,28 +99,45 @@ export class EntryWalker implements Iterable<SegmentEntry> {
     this.position = start;
   }
 
-  *[Symbol.iterator](): Iterator<SegmentEntry> {
-    const { file, end } = this;
-    for (;;) {
-      const p = this.position;
-      if (p >= end - HEADER_SIZE_UP_TO_MAGIC) return;
-      let w = file.window(p, RECORD_BATCH_OVERHEAD);
-      if (w.available < HEADER_SIZE_UP_TO_MAGIC) return;
-      // frameAt works in buffer coordinates: translate the window end.
-      const frame = frameAt(w.buf, w.at, w.at + (end - p));
-      if (frame.kind === 'end') return;
-      if (frame.kind === 'undersized') {
-        this.undersized = frame;
-        return;
-      }
-      // The whole entry, plus up to 61 header bytes even for tiny entries (Kafka reads the v2
-      // header from the file regardless of the entry's size).
-      w = file.window(p, Math.max(frame.totalSize, RECORD_BATCH_OVERHEAD));
-      yield { position: p, frame, buf: w.buf, at: w.at };
-      this.position = p + frame.totalSize;
+  /**
+   * Moves to the next entry; false when the walk ends (`undersized` says if on a bad size). A
+   * stepping walk for hot loops: nothing is allocated per entry but the file's window views.
+   */
+  step(): boolean {
+    if (this.frame !== null) {
+      // `position` stays at the entry's start while it is the current one.
+      this.position = this.entryPosition + this.frame.totalSize;
+      this.frame = null;
+      this.entryPosition = -1;
     }
+    const { file, end } = this;
+    const p = this.position;
+    if (p >= end - HEADER_SIZE_UP_TO_MAGIC) return false;
+    let w = file.window(p, RECORD_BATCH_OVERHEAD);
+    if (w.available < HEADER_SIZE_UP_TO_MAGIC) return false;
+    // frameAt works in buffer coordinates: translate the window end.
+    const frame = frameAt(w.buf, w.at, w.at + (end - p));
+    if (frame.kind === 'end') return false;
+    if (frame.kind === 'undersized') {
+      this.undersized = frame;
+      return false;
+    }
+    // The whole entry, plus up to 61 header bytes even for tiny entries (Kafka reads the v2
+    // header from the file regardless of the entry's size).
+    w = file.window(p, Math.max(frame.totalSize, RECORD_BATCH_OVERHEAD));
+    this.entryPosition = p;
+    this.frame = frame;
+    this.buf = w.buf;
+    this.at = w.at;
+    return true;
+  }
+
+  *[Symbol.iterator](): Iterator<SegmentEntry> {
+    while (this.step()) yield { position: this.entryPosition, frame: this.frame!, buf: this.buf, at: this.at };
   }
 }
+
+const EMPTY = new Uint8Array(0);
 
 /**
  * Whether a plausible entry starts at `q` of `file` (entries end by `end`): it frames with
