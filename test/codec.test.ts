@@ -3,7 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { compressFrameSync } from 'lz4-napi';
 import { compressSync as snappyCompress } from 'snappy';
 import { describe, expect, it } from 'vitest';
-import { CodecError, COMPRESSION_NAMES, CompressionType, crc32, crc32c, decompress } from '../src/codec/index.js';
+import { CodecError, COMPRESSION_NAMES, CompressionType, crc32, crc32Range, crc32c, crc32cRange, decompress } from '../src/codec/index.js';
 import { inspectLz4Frame } from '../src/codec/lz4.js';
 import { xxh32 } from '../src/codec/xxhash.js';
 
@@ -50,6 +50,19 @@ describe('crc', () => {
     big.set(text('123456789'), 17);
     expect(crc32c(big.subarray(17, 26))).toBe(0xe3069283);
     expect(crc32(big.subarray(17, 26))).toBe(0xcbf43926);
+  });
+  it('a range continues the checksum of the bytes before it, on the JS path (short) and the native one', () => {
+    const bytes = Uint8Array.from({ length: 3000 }, (_, i) => (i * 7919) & 0xff);
+    for (const [a, b] of [
+      [0, 5],
+      [100, 150],
+      [10, 700],
+      [0, 2999],
+    ] as const) {
+      expect(crc32cRange(bytes, b, 3000, crc32cRange(bytes, a, b)), `${a} ${b}`).toBe(crc32cRange(bytes, a, 3000));
+      expect(crc32Range(bytes, b, 3000, crc32Range(bytes, a, b)), `${a} ${b}`).toBe(crc32(bytes.subarray(a)));
+    }
+    expect(crc32cRange(bytes, 0, 3000)).toBe(crc32c(bytes));
   });
 });
 

@@ -18,8 +18,8 @@ for (let i = 0; i < 256; i++) {
   for (let t = 1; t < 8; t++) T[t * 256 + i] = (T[(t - 1) * 256 + i]! >>> 8) ^ T[T[(t - 1) * 256 + i]! & 0xff]!;
 }
 
-function crc32cJs(buf: Uint8Array, start: number, end: number): number {
-  let c = -1;
+function crc32cJs(buf: Uint8Array, start: number, end: number, prev: number): number {
+  let c = ~prev;
   let i = start;
   for (; i + 8 <= end; i += 8) {
     const a = c ^ (buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24));
@@ -39,16 +39,24 @@ function crc32cJs(buf: Uint8Array, start: number, end: number): number {
 
 /** CRC-32C (Castagnoli), unsigned. Kafka v2 record batches: over bytes [attributes, batch end). */
 export function crc32c(data: Uint8Array): number {
-  return data.length < SMALL ? crc32cJs(data, 0, data.length) : nativeCrc32c(data) >>> 0;
+  return data.length < SMALL ? crc32cJs(data, 0, data.length, 0) : nativeCrc32c(data) >>> 0;
 }
 
-/** CRC-32C of `buf[start, end)` without creating a view (cheaper on hot paths). */
-export function crc32cRange(buf: Uint8Array, start: number, end: number): number {
+/**
+ * CRC-32C of `buf[start, end)` without creating a view (cheaper on hot paths). With `prev`, the
+ * CRC of bytes that came before, it continues it: crc(a + b) = crc32cRange(b, .., crc(a)).
+ */
+export function crc32cRange(buf: Uint8Array, start: number, end: number, prev = 0): number {
   // A plain Uint8Array view: cheaper than Buffer#subarray (no species lookup), measured ~25 ns a call.
-  return end - start < SMALL ? crc32cJs(buf, start, end) : nativeCrc32c(new Uint8Array(buf.buffer, buf.byteOffset + start, end - start) as Buffer) >>> 0;
+  return end - start < SMALL ? crc32cJs(buf, start, end, prev) : nativeCrc32c(new Uint8Array(buf.buffer, buf.byteOffset + start, end - start) as Buffer, prev) >>> 0;
 }
 
 /** CRC-32 (zlib/IEEE), unsigned. Kafka legacy (magic 0/1) messages: over bytes [magic, message end). */
 export function crc32(data: Uint8Array): number {
   return nativeCrc32(data) >>> 0;
+}
+
+/** CRC-32 of `buf[start, end)`, continuing `prev` (the CRC of the bytes before) as crc32cRange does. */
+export function crc32Range(buf: Uint8Array, start: number, end: number, prev = 0): number {
+  return nativeCrc32(new Uint8Array(buf.buffer, buf.byteOffset + start, end - start) as Buffer, prev) >>> 0;
 }

@@ -12,7 +12,7 @@ import { unzstd } from './zstd.js';
 export { CompressionType, COMPRESSION_NAMES } from './types.js';
 export type { CompressionTypeId, CompressionName } from './types.js';
 export { CodecError } from './errors.js';
-export { crc32, crc32c, crc32cRange } from './crc.js';
+export { crc32, crc32c, crc32Range, crc32cRange } from './crc.js';
 
 export interface DecompressOptions {
   /**

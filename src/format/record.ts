@@ -1,4 +1,4 @@
-import { decompress, crc32, crc32cRange, type CompressionTypeId } from '../codec/index.js';
+import { decompress, crc32, crc32Range, crc32cRange, type CompressionTypeId } from '../codec/index.js';
 import {
   type BatchHeader,
   type LegacyEntryHeader,
@@ -476,6 +476,18 @@ export function isEntryCrcValid(buf: Uint8Array, at: number, header: BatchHeader
   if (header.format === 'legacy') return isLegacyEntryValid(buf, at, header);
   return header.sizeInBytes >= RECORD_BATCH_OVERHEAD && header.crc === computeBatchCrc(buf, at, header.sizeInBytes);
 }
+
+/**
+ * What an entry's checksum covers, relative to the entry's start, for checking it piece by piece:
+ * a v2 batch's CRC-32C (stored at 17) from its attributes (21) to its end, a legacy message's
+ * CRC-32 (stored at 12) from its magic byte (16) to its end. `continue(crc, buf, start, end)`
+ * extends a running checksum over the next piece (0 to start).
+ */
+export function entryChecksum(magic: number): { storedAt: number; from: number; continue: (crc: number, buf: Uint8Array, start: number, end: number) => number } {
+  return magic >= 2 ? V2_CHECKSUM : LEGACY_CHECKSUM;
+}
+const V2_CHECKSUM = { storedAt: 17, from: V2_CRC_START, continue: (crc: number, buf: Uint8Array, start: number, end: number) => crc32cRange(buf, start, end, crc) };
+const LEGACY_CHECKSUM = { storedAt: 12, from: 16, continue: (crc: number, buf: Uint8Array, start: number, end: number) => crc32Range(buf, start, end, crc) };
 
 /** Whether a legacy entry's stored CRC-32 matches (LegacyRecord.isValid). */
 export function isLegacyEntryValid(buf: Uint8Array, at: number, header: LegacyEntryHeader): boolean {

@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { type FrameResult, HEADER_SIZE_UP_TO_MAGIC, type LegacyEntryHeader, RECORD_BATCH_OVERHEAD, decodeBatchHeader, frameAt, legacyHeaderSize } from '../format/batch.js';
 import { readInt32, readInt64, readInt8, readUint32 } from '../format/int64.js';
-import { computeBatchCrc, isLegacyEntryValid } from '../format/record.js';
+import { computeBatchCrc, entryChecksum, isLegacyEntryValid } from '../format/record.js';
 
 /** Default read window: large enough for typical batches, small enough to bound memory. */
 export const DEFAULT_CHUNK = 1 << 20;
@@ -22,7 +22,8 @@ export class SegmentFile {
 
   constructor(
     readonly path: string,
-    private readonly chunk: number = DEFAULT_CHUNK,
+    /** Bytes read at a time (the window's size unless an entry needs more). */
+    readonly chunk: number = DEFAULT_CHUNK,
   ) {
     this.fd = openSync(path, 'r');
     this.size = fstatSync(this.fd).size;
@@ -168,9 +169,25 @@ export function isPlausibleEntryAt(file: SegmentFile, q: number, end: number): b
     const keyLength = readInt32(h.buf, h.at + k);
     const valueAt = k + 4 + Math.max(keyLength, 0);
     if (keyLength < -1 || valueAt + 4 > f.totalSize) return false;
-    const v = file.window(q, valueAt + 4);
-    const valueLength = readInt32(v.buf, v.at + valueAt);
+    // (The 4 bytes alone: a key length read from record bytes may put them megabytes away.)
+    const v = file.window(q + valueAt, 4);
+    const valueLength = readInt32(v.buf, v.at);
     if (valueLength < -1 || valueAt + 4 + Math.max(valueLength, 0) !== f.totalSize) return false;
+  }
+  if (f.totalSize > file.chunk) {
+    // A claimed entry larger than the window (often a size read from record bytes, up to the
+    // file's end): checksummed window by window, so that a candidate never grows the window.
+    const sum = entryChecksum(magic);
+    const head = file.window(q, sum.storedAt + 4); // (again: the checks above may have moved the window)
+    const stored = readUint32(head.buf, head.at + sum.storedAt);
+    let crc = 0;
+    for (let p = q + sum.from, to = q + f.totalSize; p < to; ) {
+      const n = Math.min(file.chunk, to - p);
+      const w = file.window(p, n);
+      crc = sum.continue(crc, w.buf, w.at, w.at + n);
+      p += n;
+    }
+    return crc === stored;
   }
   const w = file.window(q, f.totalSize);
   if (magic === 2) return readUint32(w.buf, w.at + 17) === computeBatchCrc(w.buf, w.at, f.totalSize);
