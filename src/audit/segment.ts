@@ -16,7 +16,7 @@ import type { FormatError } from '../format/errors.js';
 import { type Int64, addInt64, int64Max, readInt32, readInt64, readInt8, readUint32 } from '../format/int64.js';
 import { type DecodedRecords, computeBatchCrc, decodeBatchRecords, decodeLegacyRecords, isLegacyEntryValid } from '../format/record.js';
 import { decodeControlRecord } from '../format/schema/index.js';
-import { SegmentFile, findPlausibleEntry, isPlausibleEntryAt } from '../io/segment-file.js';
+import { SegmentFile, entryChecksumMatches, findPlausibleEntry, isPlausibleEntryAt } from '../io/segment-file.js';
 import type { AnomalyClass, Findings } from './types.js';
 
 /** What the later checks (offsets, indexes, epochs, producers) need to know about one batch. */
@@ -56,6 +56,8 @@ export interface SegmentScan {
   /** Position after the last batch read (where a broker's recovery would truncate). */
   validEnd: number;
   records: number;
+  /** The largest single read of the file (bytes): the window, or the largest batch that verified. */
+  largestRead: number;
 }
 
 export interface ScanOptions {
@@ -155,6 +157,7 @@ class Scanner {
       batchCount: this.batchCount,
       validEnd,
       records: this.records,
+      largestRead: this.file.largestRead,
     };
   }
 
@@ -214,9 +217,11 @@ class Scanner {
     // A batch whose only damage is its length field: the checksum of the bytes up to the next
     // plausible batch still matches.
     if (next !== null && next - p >= RECORD_BATCH_OVERHEAD) {
-      const w = this.file.window(p, next - p);
-      if (w.buf[w.at + 16] === 2 && readUint32(w.buf, w.at + 17) === computeBatchCrc(w.buf, w.at, next - p)) {
-        this.add('batch-size', p + 8, `batchLength says ${readInt32(w.buf, w.at + 8)} but the batch's checksum verifies over ${next - p - LOG_OVERHEAD} bytes${rest}`, { ...range, offset: readInt64(w.buf, w.at) });
+      const h = this.file.window(p, RECORD_BATCH_OVERHEAD);
+      const claimed = readInt32(h.buf, h.at + 8);
+      const offset = readInt64(h.buf, h.at);
+      if (h.buf[h.at + 16] === 2 && entryChecksumMatches(this.file, p, next - p, 2)) {
+        this.add('batch-size', p + 8, `batchLength says ${claimed} but the batch's checksum verifies over ${next - p - LOG_OVERHEAD} bytes${rest}`, { ...range, offset });
         return;
       }
     }
@@ -249,6 +254,13 @@ class Scanner {
    * fails and what follows is not a batch either), so the caller treats p as unreadable.
    */
   private readEntry(p: number, totalSize: number): 'ok' | 'bad' {
+    if (totalSize > this.file.chunk) {
+      // Larger than the window (a damaged length field often claims megabytes): the checksum
+      // first, window by window; the entry is loaded whole only if it verifies or its size leads
+      // somewhere sensible, so a bad size never grows the window.
+      const h = this.file.window(p, RECORD_BATCH_OVERHEAD);
+      if (!entryChecksumMatches(this.file, p, totalSize, readInt8(h.buf, h.at + 16)) && !this.sizeLeadsOn(p + totalSize)) return 'bad';
+    }
     let w = this.file.window(p, Math.max(totalSize, RECORD_BATCH_OVERHEAD));
     let header = decodeBatchHeader(w.buf, w.at, p);
     const crcValid =
@@ -257,9 +269,7 @@ class Scanner {
         : isLegacyEntryValid(w.buf, w.at, header);
     if (!crcValid) {
       // Trust the size field only if it leads somewhere sensible.
-      const after = p + totalSize;
-      const sane = after === this.end || this.nextFrames(after) || this.allZero(after, this.end);
-      if (!sane) return 'bad';
+      if (!this.sizeLeadsOn(p + totalSize)) return 'bad';
       w = this.file.window(p, Math.max(totalSize, RECORD_BATCH_OVERHEAD));
       header = decodeBatchHeader(w.buf, w.at, p);
       // A v2 batch whose magic byte was damaged: the v2 checksum still verifies.
@@ -281,6 +291,11 @@ class Scanner {
     this.onBatch(info);
     if (this.expectNext === null || info.lastOffset >= this.expectNext) this.expectNext = addInt64(info.lastOffset, 1);
     return 'ok';
+  }
+
+  /** An entry's size can be trusted though its checksum fails: it ends at the file's end, at a frame, or where only zeros follow. */
+  private sizeLeadsOn(after: number): boolean {
+    return after === this.end || this.nextFrames(after) || this.allZero(after, this.end);
   }
 
   private nextFrames(q: number): boolean {

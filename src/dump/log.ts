@@ -10,7 +10,7 @@ import {
 import { FormatError } from '../format/errors.js';
 import { type Int64, addInt64, readInt8 } from '../format/int64.js';
 import { type DecodedRecords, type LogRecord, decodeBatchRecords, decodeLegacyRecords, isEntryCrcValid } from '../format/record.js';
-import { EntryWalker, SegmentFile } from '../io/segment-file.js';
+import { EntryWalker, SegmentFile, entryChecksumMatches } from '../io/segment-file.js';
 import type { DecodedText } from './decoders.js';
 import { JavaException } from './java-exception.js';
 import { javaAbsolutePath, javaFileName, javaParseInt, javaParseLong, javaSplitFirstDot } from './java.js';
@@ -253,17 +253,22 @@ export function formatRange(
   const { file, path, windowEnd, opts, out, gap } = ctx;
   let lastOffset = lastOffsetIn;
   // The stepping walk (walkEntries without its two generators: this is the dump's hot loop).
-  const walker = new EntryWalker(file, start, end);
+  // Entries larger than the window come header first: a shallow dump checks their checksum window
+  // by window, so a damaged length field claiming megabytes is not read in one piece.
+  const walker = new EntryWalker(file, start, end, true);
   for (;;) {
     if (!walker.step()) {
       checkWalkEnd(walker, path);
       return { position: walker.position, lastOffset, ended: true };
     }
-    const { buf, at, entryPosition: position } = walker;
+    const position = walker.entryPosition;
     if (position >= stopAt) return { position, lastOffset, ended: false };
-    const h = loadHeader(file, buf, at, position, windowEnd, path);
-    printBatchLine(out, buf, at, h, position);
-    if (opts.deepIteration) lastOffset = dumpRecords(out, buf, at, h, opts, gap, lastOffset);
+    if (opts.deepIteration) walker.load();
+    const h = loadHeader(file, walker.buf, walker.at, position, windowEnd, path);
+    // (Checked before the line is printed: it moves the window, the header is decoded already.)
+    const crcValid = walker.whole ? isEntryCrcValid(walker.buf, walker.at, h) : entryChecksumMatches(file, position, h.sizeInBytes, h.magic);
+    printBatchLine(out, h, position, crcValid);
+    if (opts.deepIteration) lastOffset = dumpRecords(out, walker.buf, walker.at, h, opts, gap, lastOffset);
   }
 }
 
@@ -292,7 +297,7 @@ export function dumpOpenedLog(log: OpenedLog, path: string, opts: DumpLogOptions
   if (line !== null) io.out.text(line);
 }
 
-function printBatchLine(out: ByteSink, buf: Uint8Array, at: number, h: BatchHeader, position: number): void {
+function printBatchLine(out: ByteSink, h: BatchHeader, position: number, crcValid: boolean): void {
   // Written straight into the sink's buffer (no per-line string, a word at a time for labels):
   // this is the hot path of shallow dumps. The text is exactly DumpLogSegments.printBatchLevel's.
   const dst = out.reserve(BATCH_LINE_ROOM);
@@ -346,13 +351,13 @@ function printBatchLine(out: ByteSink, buf: Uint8Array, at: number, h: BatchHead
     out.length = o;
     // Kafka prints the first half with print(), then fails here on an unknown codec id.
     checkCompression(h.compression);
-    out.length = printBatchTail(dst, view, o, position, h.timestampType, h.maxTimestamp, h.sizeInBytes, h.magic, h.compression, h.crc, isEntryCrcValid(buf, at, h));
+    out.length = printBatchTail(dst, view, o, position, h.timestampType, h.maxTimestamp, h.sizeInBytes, h.magic, h.compression, h.crc, crcValid);
   } else {
     o = putLabel(view, o, L_LEGACY_OFFSET);
     o = putInt64(dst, view, o, h.offset);
     out.length = o;
     checkCompression(h.compression);
-    out.length = printBatchTail(dst, view, o, position, h.timestampType, h.timestamp, h.sizeInBytes, h.magic, h.compression, h.crc, isEntryCrcValid(buf, at, h));
+    out.length = printBatchTail(dst, view, o, position, h.timestampType, h.timestamp, h.sizeInBytes, h.magic, h.compression, h.crc, crcValid);
   }
 }
 

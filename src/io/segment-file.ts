@@ -15,6 +15,8 @@ export class SegmentFile {
   readonly size: number;
   /** Bytes read from disk so far (for tests that prove a seek reads little). */
   bytesRead = 0;
+  /** The largest single read so far: the window's size (what memory reading this file has needed). */
+  largestRead = 0;
   private buf: Buffer;
   /** File position of buf[0] and number of valid bytes in buf. */
   private bufStart = 0;
@@ -52,6 +54,7 @@ export class SegmentFile {
       got += n;
     }
     this.bytesRead += got;
+    if (readLen > this.largestRead) this.largestRead = readLen;
     this.bufStart = pos;
     this.bufLen = got;
     return { buf: this.buf, at: 0, available: got };
@@ -91,13 +94,29 @@ export class EntryWalker implements Iterable<SegmentEntry> {
   frame: Extract<FrameResult, { kind: 'entry' }> | null = null;
   buf: Uint8Array = EMPTY;
   at = 0;
+  /**
+   * Whether `buf` holds the whole entry. With `lazy`, an entry larger than the file's window is
+   * stepped onto with its header only (61 bytes): `load()` reads the rest, so that a length field
+   * claiming megabytes is read only if the caller needs every byte.
+   */
+  whole = false;
 
   constructor(
     private readonly file: SegmentFile,
     readonly start: number = 0,
     readonly end: number = file.size,
+    private readonly lazy = false,
   ) {
     this.position = start;
+  }
+
+  /** Reads the whole current entry into the window (after a lazy step). */
+  load(): void {
+    if (this.whole || this.frame === null) return;
+    const w = this.file.window(this.entryPosition, this.frame.totalSize);
+    this.buf = w.buf;
+    this.at = w.at;
+    this.whole = true;
   }
 
   /**
@@ -125,7 +144,8 @@ export class EntryWalker implements Iterable<SegmentEntry> {
     }
     // The whole entry, plus up to 61 header bytes even for tiny entries (Kafka reads the v2
     // header from the file regardless of the entry's size).
-    w = file.window(p, Math.max(frame.totalSize, RECORD_BATCH_OVERHEAD));
+    this.whole = !this.lazy || frame.totalSize <= file.chunk;
+    w = file.window(p, this.whole ? Math.max(frame.totalSize, RECORD_BATCH_OVERHEAD) : RECORD_BATCH_OVERHEAD);
     this.entryPosition = p;
     this.frame = frame;
     this.buf = w.buf;
@@ -174,24 +194,31 @@ export function isPlausibleEntryAt(file: SegmentFile, q: number, end: number): b
     const valueLength = readInt32(v.buf, v.at);
     if (valueLength < -1 || valueAt + 4 + Math.max(valueLength, 0) !== f.totalSize) return false;
   }
-  if (f.totalSize > file.chunk) {
-    // A claimed entry larger than the window (often a size read from record bytes, up to the
-    // file's end): checksummed window by window, so that a candidate never grows the window.
-    const sum = entryChecksum(magic);
-    const head = file.window(q, sum.storedAt + 4); // (again: the checks above may have moved the window)
-    const stored = readUint32(head.buf, head.at + sum.storedAt);
-    let crc = 0;
-    for (let p = q + sum.from, to = q + f.totalSize; p < to; ) {
-      const n = Math.min(file.chunk, to - p);
-      const w = file.window(p, n);
-      crc = sum.continue(crc, w.buf, w.at, w.at + n);
-      p += n;
-    }
-    return crc === stored;
-  }
+  // A claimed entry larger than the window (often a size read from record bytes, up to the file's
+  // end) is checksummed window by window, so that a candidate never grows the window.
+  if (f.totalSize > file.chunk) return entryChecksumMatches(file, q, f.totalSize, magic);
   const w = file.window(q, f.totalSize);
   if (magic === 2) return readUint32(w.buf, w.at + 17) === computeBatchCrc(w.buf, w.at, f.totalSize);
   return isLegacyEntryValid(w.buf, w.at, decodeBatchHeader(w.buf, w.at, q) as LegacyEntryHeader);
+}
+
+/**
+ * Whether the stored checksum of the `totalSize`-byte entry at `q` with magic `magic` matches its
+ * bytes (CRC-32C for v2, CRC-32 for legacy), read window by window: the file's window never grows
+ * for it, whatever size a damaged length field claims.
+ */
+export function entryChecksumMatches(file: SegmentFile, q: number, totalSize: number, magic: number): boolean {
+  const sum = entryChecksum(magic);
+  const head = file.window(q, sum.storedAt + 4);
+  const stored = readUint32(head.buf, head.at + sum.storedAt);
+  let crc = 0;
+  for (let p = q + sum.from, to = q + totalSize; p < to; ) {
+    const n = Math.min(file.chunk, to - p);
+    const w = file.window(p, n);
+    crc = sum.continue(crc, w.buf, w.at, w.at + n);
+    p += n;
+  }
+  return crc === stored;
 }
 
 /** The first position in [from, end) where a plausible entry starts (isPlausibleEntryAt), or null. */

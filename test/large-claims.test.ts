@@ -1,0 +1,87 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { scanSegment } from '../src/audit/segment.js';
+import { Findings } from '../src/audit/types.js';
+import { crc32c } from '../src/codec/index.js';
+import { V2_CRC_START } from '../src/format/batch.js';
+import { formatRange } from '../src/dump/log.js';
+import { ByteSink } from '../src/dump/output.js';
+import { DEFAULT_CHUNK, SegmentFile } from '../src/io/segment-file.js';
+import { FIXTURES } from './helpers.js';
+
+/**
+ * A length field damaged to claim megabytes (a crash's torn write, a flipped high bit) must not
+ * make kseg read the claimed entry in one piece: the audit and shallow dumps check its checksum
+ * window by window. Here a real segment of ~3 MB has one batch claiming 2 MB.
+ */
+const dir = mkdtempSync(join(tmpdir(), 'kseg-claims-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const CLAIM = 2_000_000;
+
+/** plain-0's real batches renumbered from 0 up to `bytes`; batch `damaged` claims CLAIM bytes. */
+function damagedSegment(bytes: number, damaged: number): { log: Buffer; at: number } {
+  const src = readFileSync(join(FIXTURES, 'kafka-logs', 'plain-0', '00000000000000000189.log'));
+  const originals: Buffer[] = [];
+  for (let p = 0; p + 61 <= src.length; p += 12 + src.readInt32BE(p + 8)) originals.push(src.subarray(p, p + 12 + src.readInt32BE(p + 8)));
+  const out: Buffer[] = [];
+  let size = 0;
+  let offset = 0;
+  let at = -1;
+  for (let i = 0; size < bytes; i++) {
+    const b = Buffer.from(originals[i % originals.length]!);
+    b.writeBigInt64BE(BigInt(offset));
+    b.writeUInt32BE(crc32c(b.subarray(V2_CRC_START)), 17);
+    offset += b.readInt32BE(23) + 1;
+    if (i === damaged) {
+      at = size;
+      b.writeInt32BE(CLAIM - 12, 8);
+    }
+    out.push(b);
+    size += b.length;
+  }
+  return { log: Buffer.concat(out), at };
+}
+
+describe('a length field claiming megabytes', () => {
+  const { log, at } = damagedSegment(3_200_000, 100);
+  const path = join(dir, '00000000000000000000.log');
+  writeFileSync(path, log);
+
+  it('kseg audit reports it as a bad size, with and without --resync, reading no more than its window at once', () => {
+    for (const resync of [false, true]) {
+      const findings = new Findings();
+      const scan = scanSegment(path, findings, { resync });
+      expect(findings.all.find((a) => a.class === 'batch-size')?.position, `resync ${resync}`).toBe(at + 8);
+      expect(scan.largestRead).toBeLessThanOrEqual(DEFAULT_CHUNK);
+      if (resync) expect(scan.batchCount).toBeGreaterThan(4000);
+    }
+  });
+
+  it('a shallow dump prints it as invalid and steps over the claim, as when it reads it whole, with a window of 4 KiB', () => {
+    const dump = (chunk: number) => {
+      const file = new SegmentFile(path, chunk);
+      const parts: Buffer[] = [];
+      const out = new ByteSink((c) => parts.push(Buffer.from(c)));
+      try {
+        const opts = { printContents: false, deepIteration: false, skipRecordMetadata: false, maxBytes: 2147483647, parser: null as never };
+        const r = formatRange({ file, path, windowEnd: file.size, opts, out, gap: () => {} }, 0, file.size, -1);
+        out.flush();
+        return { text: Buffer.concat(parts).toString('utf8'), position: r.position, largestRead: file.largestRead };
+      } finally {
+        file.close();
+      }
+    };
+    const small = dump(4096);
+    const whole = dump(8 << 20); // the claimed entry fits this window: read whole
+    expect(small.text).toBe(whole.text);
+    expect(small.position).toBe(whole.position);
+    expect(small.text).toContain(`position: ${at} CreateTime:`);
+    expect(small.text.split('\n').find((l) => l.includes(`position: ${at} `))).toMatch(/isvalid: false$/);
+    expect(small.text.split('\n').filter((l) => l.startsWith('baseOffset')).length).toBeGreaterThan(100);
+    expect(small.largestRead).toBeLessThanOrEqual(4096);
+    expect(whole.largestRead).toBeGreaterThanOrEqual(CLAIM);
+  });
+});
