@@ -110,7 +110,7 @@ function segmentsFrom(dir: PartitionDir, fromOffset: Int64 | undefined): Segment
 async function* batchesOf(dir: PartitionDir, options: BatchesOptions): AsyncGenerator<LogBatch> {
   for (const seg of segmentsFrom(dir, options.fromOffset)) {
     if (!seg.log) continue;
-    const it = readBatches(seg.log, { detach: true });
+    const it = readBatches(seg.log, { detach: true, boundUnverified: true });
     for (;;) {
       const step = it.next();
       if (step.done) {

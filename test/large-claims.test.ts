@@ -9,6 +9,7 @@ import { V2_CRC_START } from '../src/format/batch.js';
 import { formatRange } from '../src/dump/log.js';
 import { ByteSink } from '../src/dump/output.js';
 import { DEFAULT_CHUNK, SegmentFile } from '../src/io/segment-file.js';
+import { readBatches } from '../src/io/batches.js';
 import { FIXTURES } from './helpers.js';
 
 /**
@@ -84,4 +85,22 @@ describe('a length field claiming megabytes', () => {
     expect(small.largestRead).toBeLessThanOrEqual(4096);
     expect(whole.largestRead).toBeGreaterThanOrEqual(CLAIM);
   });
+
+  it('kseg ls, stats and cat (readBatches bounded): the batch keeps its header and the records its first window holds, with the cut said', () => {
+    const read = (boundUnverified: boolean) =>
+      [...readBatches(path, { chunk: 4096, detach: true, boundUnverified })].map((b) => {
+        const d = b.records();
+        return { position: b.header.position, size: b.header.sizeInBytes, crc: b.crcValid(), records: d.records.map((r) => [r.offset, Buffer.from(r.value ?? []).toString('hex')]), error: d.error?.message ?? null };
+      });
+    const whole = read(false);
+    const bounded = read(true);
+    expect(bounded.map((b) => ({ ...b, error: null }))).toEqual(whole.map((b) => ({ ...b, error: null })));
+    const damaged = bounded.find((b) => b.position === at)!;
+    expect(damaged.size).toBe(CLAIM);
+    expect(damaged.crc).toBe(false);
+    expect(damaged.records.length).toBeGreaterThan(0);
+    expect(damaged.error).toContain(whole.find((b) => b.position === at)!.error!);
+    expect(damaged.error).toContain(`batch claims ${CLAIM} bytes, more than the read window, and its checksum fails: records decoded from its first 4096 bytes`);
+  });
 });
+

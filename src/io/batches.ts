@@ -1,6 +1,7 @@
 import { type BatchHeader, RECORD_BATCH_OVERHEAD, decodeBatchHeader } from '../format/batch.js';
+import { FormatError } from '../format/errors.js';
 import { type DecodedRecords, decodeBatchRecords, decodeLegacyRecords, isEntryCrcValid } from '../format/record.js';
-import { EntryWalker, SegmentFile } from './segment-file.js';
+import { EntryWalker, SegmentFile, entryChecksumMatches } from './segment-file.js';
 
 /** A batch (v2) or legacy entry read from a segment, with lazy access to its records. */
 export interface LogBatch {
@@ -22,6 +23,13 @@ export interface ReadBatchesOptions {
   detach?: boolean;
   /** Read window size in bytes. */
   chunk?: number;
+  /**
+   * An entry larger than the read window whose checksum fails (a damaged length field often
+   * claims megabytes) is not read whole: its batch holds the window's worth of its first bytes
+   * and `records()` decodes those (see unreadBatch), so memory stays bounded whatever the field
+   * claims. (Off: every entry is read whole, as Kafka reads it.)
+   */
+  boundUnverified?: boolean;
 }
 
 /** The result of a walk: the batches, where it stopped, and why. */
@@ -47,20 +55,62 @@ export function makeBatch(file: string, bytes: Uint8Array, position: number): Lo
 }
 
 /**
+ * The batch of an entry that was not read whole (see ReadBatchesOptions.boundUnverified): `bytes`
+ * are its first bytes (up to the read window), its checksum failed. Its records are decoded from
+ * those bytes as far as they go (a damaged length field over an intact batch: all of them), and
+ * the decoding's error says the entry was cut.
+ */
+export function unreadBatch(file: string, bytes: Uint8Array, position: number): LogBatch {
+  const header = decodeBatchHeader(bytes, 0, position);
+  const clipped = { ...header, sizeInBytes: bytes.length };
+  const cut = `batch claims ${header.sizeInBytes} bytes, more than the read window, and its checksum fails: records decoded from its first ${bytes.length} bytes`;
+  return {
+    file,
+    header,
+    bytes,
+    crcValid: () => false,
+    records: () => {
+      const d = clipped.format === 'v2' ? decodeBatchRecords(bytes, 0, clipped) : decodeLegacyRecords(bytes, 0, clipped);
+      const error = d.error ? new FormatError(d.error.kind, `${d.error.message} (${cut})`, d.error.position) : new FormatError('CorruptRecord', cut, position);
+      return { ...d, error };
+    },
+  };
+}
+
+/**
+ * The batch of `walker`'s current entry (after a step): read whole, or, for a lazy entry whose
+ * checksum fails, an unreadBatch.
+ */
+export function currentBatch(path: string, file: SegmentFile, walker: EntryWalker, detach: boolean): LogBatch {
+  const frame = walker.frame!;
+  const position = walker.entryPosition;
+  if (!walker.whole) {
+    if (!entryChecksumMatches(file, position, frame.totalSize, frame.magic)) {
+      const n = Math.min(frame.totalSize, file.chunk);
+      const w = file.window(position, n);
+      return unreadBatch(path, Uint8Array.from(w.buf.subarray(w.at, w.at + n)), position);
+    }
+    walker.load();
+  }
+  const view = walker.buf.subarray(walker.at, walker.at + frame.totalSize);
+  return makeBatch(path, detach ? Uint8Array.from(view) : view, position);
+}
+
+/**
  * Streams the batches of a segment file with bounded memory. Returns (as the generator's return
  * value) where and why the walk ended, so callers can report trailing bytes.
  */
 export function* readBatches(path: string, options: ReadBatchesOptions = {}): Generator<LogBatch, WalkEnd> {
   const file = new SegmentFile(path, options.chunk);
   try {
-    const walker = new EntryWalker(file, options.start ?? 0, Math.min(options.end ?? file.size, file.size));
-    for (const e of walker) {
+    const walker = new EntryWalker(file, options.start ?? 0, Math.min(options.end ?? file.size, file.size), options.boundUnverified === true);
+    while (walker.step()) {
+      const frame = walker.frame!;
       // A v2 header needs 61 bytes even when the entry claims fewer; such a batch is invalid.
-      if (e.frame.magic >= 2 && e.frame.totalSize < RECORD_BATCH_OVERHEAD) {
-        return { position: e.position, fileSize: file.size, undersized: { size: e.frame.size } };
+      if (frame.magic >= 2 && frame.totalSize < RECORD_BATCH_OVERHEAD) {
+        return { position: walker.entryPosition, fileSize: file.size, undersized: { size: frame.size } };
       }
-      const view = e.buf.subarray(e.at, e.at + e.frame.totalSize);
-      yield makeBatch(path, options.detach ? Uint8Array.from(view) : view, e.position);
+      yield currentBatch(path, file, walker, options.detach === true);
     }
     return { position: walker.position, fileSize: file.size, undersized: walker.undersized ? { size: walker.undersized.size } : null };
   } finally {

@@ -241,7 +241,7 @@ export function summarizeSegment(seg: SegmentFiles, active: boolean, options: Su
   const magics = new Set<number>();
   if (seg.log) {
     let prevLast: Int64 = addInt64(baseOffset, -1);
-    const it = readBatches(seg.log);
+    const it = readBatches(seg.log, { boundUnverified: true });
     try {
       for (;;) {
         const step = it.next();
@@ -806,7 +806,7 @@ export class StatsAccumulator {
 
 /** Walks one segment's batches into an accumulator, recording where a walk stopped early. */
 export function accumulateSegment(acc: StatsAccumulator, log: string, onBytes?: (n: number) => void): void {
-  const it = readBatches(log);
+  const it = readBatches(log, { boundUnverified: true });
   try {
     for (;;) {
       const step = it.next();

@@ -10,7 +10,7 @@ import {
 } from '../format/indexes.js';
 import { type Int64, addInt64, readInt32, readInt64 } from '../format/int64.js';
 import type { LogRecord } from '../format/record.js';
-import { type LogBatch, type WalkEnd, makeBatch } from './batches.js';
+import { type LogBatch, type WalkEnd, currentBatch } from './batches.js';
 import { type PartitionDir, type SegmentFiles, parseTopicPartition } from './logdir.js';
 import { EntryWalker, SegmentFile } from './segment-file.js';
 
@@ -328,15 +328,18 @@ function* scanSegment(seg: SegmentFiles, start: number, opts: SeekOptions): Gene
     counted = file.bytesRead;
   };
   try {
-    const walker = new EntryWalker(file, Math.min(start, file.size), file.size);
+    // Bounded: an entry claiming more than the window whose checksum fails is not read (see
+    // ReadBatchesOptions.boundUnverified); its records() says so.
+    const walker = new EntryWalker(file, Math.min(start, file.size), file.size, true);
     let end: WalkEnd | null = null;
-    for (const e of walker) {
+    while (walker.step()) {
+      const e = { position: walker.entryPosition, frame: walker.frame! };
       if (e.frame.magic >= 2 && e.frame.totalSize < RECORD_BATCH_OVERHEAD) {
         end = { position: e.position, fileSize: file.size, undersized: { size: e.frame.size } };
         break;
       }
       if (opts.stats) opts.stats.batches++;
-      const batch = makeBatch(path, Uint8Array.from(e.buf.subarray(e.at, e.at + e.frame.totalSize)), e.position);
+      const batch = currentBatch(path, file, walker, true);
       let decoded: LogRecord[] | null = null;
       const crcValid = batch.crcValid();
       if (!crcValid) {
