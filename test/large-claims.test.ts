@@ -10,6 +10,8 @@ import { formatRange } from '../src/dump/log.js';
 import { ByteSink } from '../src/dump/output.js';
 import { DEFAULT_CHUNK, SegmentFile } from '../src/io/segment-file.js';
 import { readBatches } from '../src/io/batches.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { runExplain } from '../src/cli/explain.js';
 import { FIXTURES } from './helpers.js';
 
 /**
@@ -101,6 +103,26 @@ describe('a length field claiming megabytes', () => {
     expect(damaged.records.length).toBeGreaterThan(0);
     expect(damaged.error).toContain(whole.find((b) => b.position === at)!.error!);
     expect(damaged.error).toContain(`batch claims ${CLAIM} bytes, more than the read window, and its checksum fails: records decoded from its first 4096 bytes`);
+  });
+
+  it('kseg explain shows the bytes it read of such a batch, the checksum over all it claims, and where it stopped', () => {
+    let out = '';
+    const io = { out: (t: string) => void (out += t), err: (t: string) => void (out += t), color: false };
+    expect(runExplain(path, { position: at, format: 'json' }, io)).toBe(0);
+    const doc = JSON.parse(out);
+    const validate = new Ajv2020({ strict: true, allowUnionTypes: true }).compile(JSON.parse(readFileSync(join(FIXTURES, '../schema/explain.schema.json'), 'utf8')));
+    expect(validate(doc), JSON.stringify(validate.errors)).toBe(true);
+    const b = doc.batches[0];
+    expect(b.sizeInBytes).toBe(CLAIM);
+    // The checksum over everything the length field claims, computed window by window.
+    expect(b.crc).toEqual({ algorithm: 'crc32c', stored: log.readUInt32BE(at + 17), computed: crc32c(log.subarray(at + V2_CRC_START, at + CLAIM)), valid: false, start: at + V2_CRC_START, end: at + CLAIM });
+    // The rows tile the bytes read (the read window), the decoded records first.
+    const rows = b.sections[0].rows as Array<{ start: number; end: number; field: string }>;
+    expect(rows[0]!.start).toBe(at);
+    for (let i = 1; i < rows.length; i++) expect(rows[i]!.start).toBe(rows[i - 1]!.end);
+    expect(rows.at(-1)!.end).toBe(at + DEFAULT_CHUNK);
+    expect(rows.some((r) => r.field === 'records[0].value')).toBe(true);
+    expect(b.error).toContain(`batch claims ${CLAIM} bytes, more than the read window`);
   });
 });
 

@@ -32,7 +32,7 @@ function pickBatches(file: string, opts: ExplainOptions): { batches: LogBatch[];
   const out: LogBatch[] = [];
   let start = opts.position ?? 0;
   if (opts.offset !== undefined) start = seekOffset(segmentSourceOfFile(file), opts.offset)?.position ?? 0;
-  const it = readBatches(file, { start, detach: true });
+  const it = readBatches(file, { start, detach: true, boundUnverified: true });
   for (;;) {
     const n = it.next();
     if (n.done) {

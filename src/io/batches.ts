@@ -1,7 +1,7 @@
 import { type BatchHeader, RECORD_BATCH_OVERHEAD, decodeBatchHeader } from '../format/batch.js';
 import { FormatError } from '../format/errors.js';
 import { type DecodedRecords, decodeBatchRecords, decodeLegacyRecords, isEntryCrcValid } from '../format/record.js';
-import { EntryWalker, SegmentFile, entryChecksumMatches } from './segment-file.js';
+import { EntryWalker, SegmentFile, entryChecksumOf } from './segment-file.js';
 
 /** A batch (v2) or legacy entry read from a segment, with lazy access to its records. */
 export interface LogBatch {
@@ -13,6 +13,11 @@ export interface LogBatch {
   crcValid(): boolean;
   /** Decodes the records (decompressing if needed). Keys and values are views into `bytes`. */
   records(options?: { withSpans?: boolean }): DecodedRecords;
+  /**
+   * Set when `bytes` is only the start of the entry (see ReadBatchesOptions.boundUnverified): the
+   * checksum computed window by window over everything the entry claims.
+   */
+  computedChecksum?: number;
 }
 
 export interface ReadBatchesOptions {
@@ -60,7 +65,7 @@ export function makeBatch(file: string, bytes: Uint8Array, position: number): Lo
  * those bytes as far as they go (a damaged length field over an intact batch: all of them), and
  * the decoding's error says the entry was cut.
  */
-export function unreadBatch(file: string, bytes: Uint8Array, position: number): LogBatch {
+export function unreadBatch(file: string, bytes: Uint8Array, position: number, computedChecksum: number): LogBatch {
   const header = decodeBatchHeader(bytes, 0, position);
   const clipped = { ...header, sizeInBytes: bytes.length };
   const cut = `batch claims ${header.sizeInBytes} bytes, more than the read window, and its checksum fails: records decoded from its first ${bytes.length} bytes`;
@@ -69,8 +74,9 @@ export function unreadBatch(file: string, bytes: Uint8Array, position: number): 
     header,
     bytes,
     crcValid: () => false,
-    records: () => {
-      const d = clipped.format === 'v2' ? decodeBatchRecords(bytes, 0, clipped) : decodeLegacyRecords(bytes, 0, clipped);
+    computedChecksum,
+    records: (options) => {
+      const d = clipped.format === 'v2' ? decodeBatchRecords(bytes, 0, clipped, options) : decodeLegacyRecords(bytes, 0, clipped);
       const error = d.error ? new FormatError(d.error.kind, `${d.error.message} (${cut})`, d.error.position) : new FormatError('CorruptRecord', cut, position);
       return { ...d, error };
     },
@@ -85,10 +91,11 @@ export function currentBatch(path: string, file: SegmentFile, walker: EntryWalke
   const frame = walker.frame!;
   const position = walker.entryPosition;
   if (!walker.whole) {
-    if (!entryChecksumMatches(file, position, frame.totalSize, frame.magic)) {
+    const sum = entryChecksumOf(file, position, frame.totalSize, frame.magic);
+    if (sum.computed !== sum.stored) {
       const n = Math.min(frame.totalSize, file.chunk);
       const w = file.window(position, n);
-      return unreadBatch(path, Uint8Array.from(w.buf.subarray(w.at, w.at + n)), position);
+      return unreadBatch(path, Uint8Array.from(w.buf.subarray(w.at, w.at + n)), position, sum.computed);
     }
     walker.load();
   }

@@ -203,11 +203,11 @@ export function isPlausibleEntryAt(file: SegmentFile, q: number, end: number): b
 }
 
 /**
- * Whether the stored checksum of the `totalSize`-byte entry at `q` with magic `magic` matches its
- * bytes (CRC-32C for v2, CRC-32 for legacy), read window by window: the file's window never grows
- * for it, whatever size a damaged length field claims.
+ * The stored and computed checksums of the `totalSize`-byte entry at `q` with magic `magic`
+ * (CRC-32C for v2, CRC-32 for legacy), read window by window: the file's window never grows for
+ * it, whatever size a damaged length field claims.
  */
-export function entryChecksumMatches(file: SegmentFile, q: number, totalSize: number, magic: number): boolean {
+export function entryChecksumOf(file: SegmentFile, q: number, totalSize: number, magic: number): { stored: number; computed: number } {
   const sum = entryChecksum(magic);
   const head = file.window(q, sum.storedAt + 4);
   const stored = readUint32(head.buf, head.at + sum.storedAt);
@@ -218,7 +218,13 @@ export function entryChecksumMatches(file: SegmentFile, q: number, totalSize: nu
     crc = sum.continue(crc, w.buf, w.at, w.at + n);
     p += n;
   }
-  return crc === stored;
+  return { stored, computed: crc };
+}
+
+/** Whether the stored checksum of an entry matches its bytes (see entryChecksumOf). */
+export function entryChecksumMatches(file: SegmentFile, q: number, totalSize: number, magic: number): boolean {
+  const c = entryChecksumOf(file, q, totalSize, magic);
+  return c.stored === c.computed;
 }
 
 /** The first position in [from, end) where a plausible entry starts (isPlausibleEntryAt), or null. */

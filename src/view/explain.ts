@@ -97,6 +97,9 @@ class Rows {
     private readonly origin: number,
   ) {}
   add(start: number, end: number, field: string, value: ExplainRow['value'], meaning: string, depth = 0): void {
+    // A batch read only in part (a damaged length field claiming more than the read window): rows
+    // stop where its bytes do.
+    end = Math.min(end, this.origin + this.bytes.length);
     if (end <= start) return; // a null or empty field has no bytes of its own
     this.rows.push({ start, end, hex: hexOf(this.bytes, start - this.origin, end - this.origin), field, value, meaning, depth });
   }
@@ -200,7 +203,7 @@ function recordsSection(space: ExplainSection['space'], title: string, bytes: Ui
 function explainV2(batch: LogBatch, h: RecordBatchHeader): ExplainBatch {
   const bytes = batch.bytes;
   const P = h.position;
-  const computed = crc32c(bytes.subarray(V2_CRC_START, h.sizeInBytes));
+  const computed = batch.computedChecksum ?? crc32c(bytes.subarray(V2_CRC_START, h.sizeInBytes));
   const header = new Rows(bytes, P);
   for (const f of RECORD_BATCH_LAYOUT) {
     const { value, meaning } = v2HeaderMeaning(h, f.field, computed);
@@ -208,7 +211,8 @@ function explainV2(batch: LogBatch, h: RecordBatchHeader): ExplainBatch {
   }
   const decoded = batch.records({ withSpans: true });
   const sections: ExplainSection[] = [];
-  const end = P + h.sizeInBytes;
+  // (Where the bytes end: the batch's, or what was read of one claiming more than the window.)
+  const end = P + Math.min(h.sizeInBytes, bytes.length);
   // Returns where the decoded records end (the rest, if any, is undecodable).
   const fillRecords = (rows: Rows, start: number): number => {
     let reached = start;
@@ -239,7 +243,7 @@ function explainV2(batch: LogBatch, h: RecordBatchHeader): ExplainBatch {
     magic: h.magic,
     codec: codecName(h.compression),
     recordCount: h.recordCount,
-    crc: { algorithm: 'crc32c', stored: h.crc, computed, valid: computed === h.crc, start: P + V2_CRC_START, end },
+    crc: { algorithm: 'crc32c', stored: h.crc, computed, valid: computed === h.crc, start: P + V2_CRC_START, end: P + h.sizeInBytes },
     attributes: { raw: h.attributes, bits: v2AttributeBits(h) },
     sections,
     error: decoded.error ? decoded.error.message : null,
@@ -295,8 +299,8 @@ function legacyMessageRows(
 function explainLegacy(batch: LogBatch, h: LegacyEntryHeader): ExplainBatch {
   const bytes = batch.bytes;
   const P = h.position;
-  const end = P + h.sizeInBytes;
-  const computed = crc32(bytes.subarray(16, h.sizeInBytes));
+  const end = P + Math.min(h.sizeInBytes, bytes.length);
+  const computed = batch.computedChecksum ?? crc32(bytes.subarray(16, h.sizeInBytes));
   const decoded = batch.records();
   const rows = new Rows(bytes, P);
   const sections: ExplainSection[] = [];
@@ -355,7 +359,7 @@ function explainLegacy(batch: LogBatch, h: LegacyEntryHeader): ExplainBatch {
     magic: h.magic,
     codec: codecName(h.compression),
     recordCount: decoded.records.length,
-    crc: { algorithm: 'crc32', stored: h.crc, computed, valid: computed === h.crc, start: P + 16, end },
+    crc: { algorithm: 'crc32', stored: h.crc, computed, valid: computed === h.crc, start: P + 16, end: P + h.sizeInBytes },
     attributes: {
       raw: h.attributes,
       bits: [
