@@ -11,7 +11,7 @@ import { SHALLOW_FACTOR, closeDumpWorkers, parallelStats, parallelTuning } from 
 import { runDumpLogAsync } from '../src/dump/run.js';
 import { formatChunk } from '../src/dump/parallel-chunk.js';
 import { openSegment } from '../src/dump/log.js';
-import { FIXTURES, HAVE_SHARED, REPO, SHARED, dumpInProcess } from './helpers.js';
+import { FIXTURES, HAVE_SHARED, REPO, SHARED, buildSegment, dumpInProcess, fixtureBatches as batchesOf } from './helpers.js';
 
 /**
  * The parallel deep dump (src/dump/parallel.ts) against the serial one, on segments built from
@@ -36,42 +36,6 @@ afterAll(async () => {
 });
 
 const field = (name: string) => RECORD_BATCH_LAYOUT.find((f) => f.field === name)!.offset;
-
-/** The v2 batches of fixture segments, in order. */
-function batchesOf(partition: string, logs: string[]): Buffer[] {
-  const out: Buffer[] = [];
-  for (const name of logs) {
-    const b = readFileSync(join(FIXTURES, 'kafka-logs', partition, name));
-    for (let p = 0; p + 61 <= b.length; ) {
-      const size = 12 + b.readInt32BE(p + 8);
-      if (b[p + 16] === 2) out.push(b.subarray(p, p + size));
-      p += size;
-    }
-  }
-  return out;
-}
-
-/**
- * Repeats `batches` up to `bytes`, with contiguous base offsets from `base` (plus `gap(i)` more
- * before batch i) and CRC-32C recomputed. Returns the segment and its batch positions.
- */
-function buildSegment(batches: Buffer[], bytes: number, base: number, gap: (i: number) => number = () => 0): { log: Buffer; anchors: number[] } {
-  const parts: Buffer[] = [];
-  const anchors: number[] = [];
-  let size = 0;
-  let offset = BigInt(base);
-  for (let i = 0; size < bytes; i++) {
-    const c = Buffer.from(batches[i % batches.length]!);
-    offset += BigInt(gap(i));
-    c.writeBigInt64BE(offset, field('baseOffset'));
-    c.writeUInt32BE(crc32c(c.subarray(V2_CRC_START)), field('crc'));
-    offset += BigInt(c.readInt32BE(field('lastOffsetDelta')) + 1);
-    anchors.push(size);
-    parts.push(c);
-    size += c.length;
-  }
-  return { log: Buffer.concat(parts), anchors };
-}
 
 /** Zigzag varint bytes (Kafka's ByteUtils.writeVarint). */
 function varint(n: number): number[] {

@@ -1,6 +1,8 @@
-import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { crc32c } from '../src/codec/index.js';
+import { RECORD_BATCH_LAYOUT, V2_CRC_START } from '../src/format/batch.js';
 import { ByteSink } from '../src/dump/output.js';
 import { runDumpLog } from '../src/dump/run.js';
 
@@ -26,3 +28,49 @@ export function dumpInProcess(args: readonly string[], cwd: string): { stdout: B
   const code = runDumpLog(args, io);
   return { stdout: Buffer.concat(outChunks), stderr: Buffer.concat(errChunks), code };
 }
+
+const field = (name: string) => RECORD_BATCH_LAYOUT.find((f) => f.field === name)!.offset;
+
+/** The v2 batches of fixture segments (fixtures/kafka-logs/<partition>/<log>), in order. */
+export function fixtureBatches(partition: string, logs: string[]): Buffer[] {
+  const out: Buffer[] = [];
+  for (const name of logs) {
+    const b = readFileSync(join(FIXTURES, 'kafka-logs', partition, name));
+    for (let p = 0; p + 61 <= b.length; ) {
+      const size = 12 + b.readInt32BE(p + 8);
+      if (b[p + 16] === 2) out.push(b.subarray(p, p + size));
+      p += size;
+    }
+  }
+  return out;
+}
+
+/**
+ * Repeats `batches` up to `bytes`, with contiguous base offsets from `base` (plus `gap(i)` more
+ * before batch i) and CRC-32C recomputed. Returns the segment and its batch positions.
+ */
+export function buildSegment(batches: Buffer[], bytes: number, base: number, gap: (i: number) => number = () => 0): { log: Buffer; anchors: number[] } {
+  const parts: Buffer[] = [];
+  const anchors: number[] = [];
+  let size = 0;
+  let offset = BigInt(base);
+  for (let i = 0; size < bytes; i++) {
+    const c = Buffer.from(batches[i % batches.length]!);
+    offset += BigInt(gap(i));
+    c.writeBigInt64BE(offset, field('baseOffset'));
+    c.writeUInt32BE(crc32c(c.subarray(V2_CRC_START)), field('crc'));
+    offset += BigInt(c.readInt32BE(field('lastOffsetDelta')) + 1);
+    anchors.push(size);
+    parts.push(c);
+    size += c.length;
+  }
+  return { log: Buffer.concat(parts), anchors };
+}
+
+/** The bytes of the first `count` of `batches` repeated (for buildSegment to stop after exactly `count`). */
+export function bytesOfFirst(batches: Buffer[], count: number): number {
+  let bytes = 0;
+  for (let i = 0; i < count; i++) bytes += batches[i % batches.length]!.length;
+  return bytes;
+}
+

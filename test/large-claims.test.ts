@@ -12,7 +12,7 @@ import { DEFAULT_CHUNK, SegmentFile } from '../src/io/segment-file.js';
 import { readBatches } from '../src/io/batches.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { runExplain } from '../src/cli/explain.js';
-import { FIXTURES } from './helpers.js';
+import { FIXTURES, buildSegment, fixtureBatches } from './helpers.js';
 
 /**
  * A length field damaged to claim megabytes (a crash's torn write, a flipped high bit) must not
@@ -26,26 +26,10 @@ const CLAIM = 2_000_000;
 
 /** plain-0's real batches renumbered from 0 up to `bytes`; batch `damaged` claims CLAIM bytes. */
 function damagedSegment(bytes: number, damaged: number): { log: Buffer; at: number } {
-  const src = readFileSync(join(FIXTURES, 'kafka-logs', 'plain-0', '00000000000000000189.log'));
-  const originals: Buffer[] = [];
-  for (let p = 0; p + 61 <= src.length; p += 12 + src.readInt32BE(p + 8)) originals.push(src.subarray(p, p + 12 + src.readInt32BE(p + 8)));
-  const out: Buffer[] = [];
-  let size = 0;
-  let offset = 0;
-  let at = -1;
-  for (let i = 0; size < bytes; i++) {
-    const b = Buffer.from(originals[i % originals.length]!);
-    b.writeBigInt64BE(BigInt(offset));
-    b.writeUInt32BE(crc32c(b.subarray(V2_CRC_START)), 17);
-    offset += b.readInt32BE(23) + 1;
-    if (i === damaged) {
-      at = size;
-      b.writeInt32BE(CLAIM - 12, 8);
-    }
-    out.push(b);
-    size += b.length;
-  }
-  return { log: Buffer.concat(out), at };
+  const { log, anchors } = buildSegment(fixtureBatches('plain-0', ['00000000000000000189.log']), bytes, 0);
+  const at = anchors[damaged]!;
+  log.writeInt32BE(CLAIM - 12, at + 8);
+  return { log, at };
 }
 
 describe('a length field claiming megabytes', () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SegmentFile, findPlausibleEntry, isPlausibleEntryAt } from '../src/io/segment-file.js';
-import { FIXTURES } from './helpers.js';
+import { FIXTURES, buildSegment, fixtureBatches } from './helpers.js';
 
 // findPlausibleEntry scans for a magic byte before the full check: it must find exactly what
 // checking every position would find.
@@ -46,21 +46,10 @@ describe('findPlausibleEntry', () => {
   it('reads only the header of a candidate whose fields do not add up (a v2 base offset read as a legacy size)', () => {
     // Real plain-0 batches renumbered from 3,000,000: four bytes before a batch, its leader
     // epoch (0) reads as magic 0 and the low half of its base offset (~3 M) as the entry's size.
-    const src = readFileSync(join(FIXTURES, 'kafka-logs', 'plain-0', '00000000000000000189.log'));
-    const batches: Buffer[] = [];
-    let offset = 3_000_000n;
-    for (let p = 0; p + 61 <= src.length; ) {
-      const size = 12 + src.readInt32BE(p + 8);
-      const b = Buffer.from(src.subarray(p, p + size));
-      b.writeBigInt64BE(offset);
-      offset += BigInt(b.readInt32BE(23) + 1);
-      batches.push(b);
-      p += size;
-    }
-    const bytes = Buffer.concat(Array.from({ length: 400 }, () => batches).flat()); // ~6.5 MB
+    const { log: bytes, anchors } = buildSegment(fixtureBatches('plain-0', ['00000000000000000189.log']), 6_500_000, 3_000_000);
     const f = join(dir, 'renumbered.log');
     writeFileSync(f, bytes);
-    const second = batches[0]!.length;
+    const second = anchors[1]!;
     const file = new SegmentFile(f, 4096);
     try {
       // A legacy candidate at second - 4: magic byte 0, offset >= 0, a size of ~3 M that fits the file.

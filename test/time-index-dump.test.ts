@@ -1,11 +1,9 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { crc32c } from '../src/codec/index.js';
-import { V2_CRC_START } from '../src/format/batch.js';
 import { frameChainMemo } from '../src/dump/index-files.js';
-import { FIXTURES, dumpInProcess } from './helpers.js';
+import { bytesOfFirst, buildSegment, dumpInProcess, fixtureBatches } from './helpers.js';
 
 /**
  * A .timeindex dump frames the log from each entry's position to the end before searching, as
@@ -26,22 +24,12 @@ interface Batch {
 
 /** plain-0's real batches repeated `count` times, offsets renumbered from 0, CRCs recomputed. */
 function segment(count: number): Batch[] {
-  const src = readFileSync(join(FIXTURES, 'kafka-logs', 'plain-0', '00000000000000000189.log'));
-  const originals: Buffer[] = [];
-  for (let p = 0; p + 61 <= src.length; p += 12 + src.readInt32BE(p + 8)) originals.push(src.subarray(p, p + 12 + src.readInt32BE(p + 8)));
-  const out: Batch[] = [];
-  let offset = 0;
-  let position = 0;
-  for (let i = 0; i < count; i++) {
-    const b = Buffer.from(originals[i % originals.length]!);
-    b.writeBigInt64BE(BigInt(offset));
-    b.writeUInt32BE(crc32c(b.subarray(V2_CRC_START)), 17);
-    const last = offset + b.readInt32BE(23);
-    out.push({ bytes: b, position, last, maxTimestamp: b.readBigInt64BE(35) });
-    offset = last + 1;
-    position += b.length;
-  }
-  return out;
+  const originals = fixtureBatches('plain-0', ['00000000000000000189.log']);
+  const { log, anchors } = buildSegment(originals, bytesOfFirst(originals, count), 0);
+  return anchors.map((position, i) => {
+    const bytes = log.subarray(position, i + 1 < anchors.length ? anchors[i + 1] : log.length);
+    return { bytes, position, last: Number(bytes.readBigInt64BE(0)) + bytes.readInt32BE(23), maxTimestamp: bytes.readBigInt64BE(35) };
+  });
 }
 
 function indexEntry(offset: number, position: number): Buffer {
