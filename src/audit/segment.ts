@@ -14,7 +14,7 @@ import {
 } from '../format/batch.js';
 import type { FormatError } from '../format/errors.js';
 import { type Int64, addInt64, int64Max, readInt32, readInt64, readInt8, readUint32 } from '../format/int64.js';
-import { type DecodedRecords, computeBatchCrc, decodeBatchRecords, decodeLegacyRecords, isLegacyEntryValid } from '../format/record.js';
+import { type DecodedRecords, computeBatchCrc, decodeBatchRecords, decodeLegacyRecords, isEntryCrcValid } from '../format/record.js';
 import { decodeControlRecord } from '../format/schema/index.js';
 import { SegmentFile, entryChecksumMatches, findPlausibleEntry, isPlausibleEntryAt } from '../io/segment-file.js';
 import type { AnomalyClass, Findings } from './types.js';
@@ -136,7 +136,7 @@ class Scanner {
       const probe = this.probe(p);
       if (probe.kind === 'eof') break;
       if (probe.kind === 'frame') {
-        const verdict = this.readEntry(p, probe.totalSize);
+        const verdict = this.readEntry(p, probe.totalSize, probe.magic);
         if (verdict === 'ok') {
           p += probe.totalSize;
           validEnd = p;
@@ -253,25 +253,19 @@ class Scanner {
    * Reads and checks one framed entry. Returns 'bad' when its framing can't be trusted (checksum
    * fails and what follows is not a batch either), so the caller treats p as unreadable.
    */
-  private readEntry(p: number, totalSize: number): 'ok' | 'bad' {
-    if (totalSize > this.file.chunk) {
-      // Larger than the window (a damaged length field often claims megabytes): the checksum
-      // first, window by window; the entry is loaded whole only if it verifies or its size leads
-      // somewhere sensible, so a bad size never grows the window.
-      const h = this.file.window(p, RECORD_BATCH_OVERHEAD);
-      if (!entryChecksumMatches(this.file, p, totalSize, readInt8(h.buf, h.at + 16)) && !this.sizeLeadsOn(p + totalSize)) return 'bad';
-    }
-    let w = this.file.window(p, Math.max(totalSize, RECORD_BATCH_OVERHEAD));
-    let header = decodeBatchHeader(w.buf, w.at, p);
-    const crcValid =
-      header.format === 'v2'
-        ? header.crc === computeBatchCrc(w.buf, w.at, totalSize)
-        : isLegacyEntryValid(w.buf, w.at, header);
+  private readEntry(p: number, totalSize: number, magic: number): 'ok' | 'bad' {
+    // The checksum decides whether the size field is trusted. An entry larger than the window (a
+    // damaged length field often claims megabytes) has it computed window by window before it is
+    // loaded, so that a bad size never grows the window.
+    let entry = totalSize > this.file.chunk ? null : this.load(p, totalSize);
+    const crcValid = entry !== null ? isEntryCrcValid(entry.w.buf, entry.w.at, entry.header) : entryChecksumMatches(this.file, p, totalSize, magic);
     if (!crcValid) {
-      // Trust the size field only if it leads somewhere sensible.
+      // Trust the size field only if it leads somewhere sensible (looking there moves the window).
       if (!this.sizeLeadsOn(p + totalSize)) return 'bad';
-      w = this.file.window(p, Math.max(totalSize, RECORD_BATCH_OVERHEAD));
-      header = decodeBatchHeader(w.buf, w.at, p);
+      entry = null;
+    }
+    const { w, header } = entry ?? this.load(p, totalSize);
+    if (!crcValid) {
       // A v2 batch whose magic byte was damaged: the v2 checksum still verifies.
       if (header.format === 'legacy' && totalSize >= RECORD_BATCH_OVERHEAD && readUint32(w.buf, w.at + 17) === computeBatchCrc(w.buf, w.at, totalSize)) {
         this.add('batch-magic', p + 16, `magic byte ${header.magic}, but the batch is a v2 batch (its CRC-32C verifies)`, { offset: readInt64(w.buf, w.at) });
@@ -291,6 +285,12 @@ class Scanner {
     this.onBatch(info);
     if (this.expectNext === null || info.lastOffset >= this.expectNext) this.expectNext = addInt64(info.lastOffset, 1);
     return 'ok';
+  }
+
+  /** The entry at p, read whole, and its header. */
+  private load(p: number, totalSize: number) {
+    const w = this.file.window(p, Math.max(totalSize, RECORD_BATCH_OVERHEAD));
+    return { w, header: decodeBatchHeader(w.buf, w.at, p) };
   }
 
   /** An entry's size can be trusted though its checksum fails: it ends at the file's end, at a frame, or where only zeros follow. */

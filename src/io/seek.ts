@@ -333,9 +333,10 @@ function* scanSegment(seg: SegmentFiles, start: number, opts: SeekOptions): Gene
     const walker = new EntryWalker(file, Math.min(start, file.size), file.size, true);
     let end: WalkEnd | null = null;
     while (walker.step()) {
-      const e = { position: walker.entryPosition, frame: walker.frame! };
-      if (e.frame.magic >= 2 && e.frame.totalSize < RECORD_BATCH_OVERHEAD) {
-        end = { position: e.position, fileSize: file.size, undersized: { size: e.frame.size } };
+      const position = walker.entryPosition;
+      const frame = walker.frame!;
+      if (frame.magic >= 2 && frame.totalSize < RECORD_BATCH_OVERHEAD) {
+        end = { position, fileSize: file.size, undersized: { size: frame.size } };
         break;
       }
       if (opts.stats) opts.stats.batches++;
@@ -343,7 +344,7 @@ function* scanSegment(seg: SegmentFiles, start: number, opts: SeekOptions): Gene
       let decoded: LogRecord[] | null = null;
       const crcValid = batch.crcValid();
       if (!crcValid) {
-        report(opts, { file: path, position: e.position, message: `batch at byte ${e.position}: stored checksum does not match its bytes (corrupt batch)` });
+        report(opts, { file: path, position: position, message: `batch at byte ${position}: stored checksum does not match its bytes (corrupt batch)` });
       }
       count();
       yield {
@@ -354,8 +355,8 @@ function* scanSegment(seg: SegmentFiles, start: number, opts: SeekOptions): Gene
             const d = batch.records();
             decoded = d.records;
             if (d.error) {
-              const p = d.error.position >= 0 ? d.error.position : e.position;
-              report(opts, { file: path, position: p, message: `batch at byte ${e.position}: ${d.error.message}` });
+              const p = d.error.position >= 0 ? d.error.position : position;
+              report(opts, { file: path, position: p, message: `batch at byte ${position}: ${d.error.message}` });
             }
           }
           return decoded;

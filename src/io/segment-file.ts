@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { type FrameResult, HEADER_SIZE_UP_TO_MAGIC, type LegacyEntryHeader, RECORD_BATCH_OVERHEAD, decodeBatchHeader, frameAt, legacyHeaderSize } from '../format/batch.js';
+import { type FrameResult, HEADER_SIZE_UP_TO_MAGIC, RECORD_BATCH_OVERHEAD, frameAt, legacyHeaderSize } from '../format/batch.js';
 import { readInt32, readInt64, readInt8, readUint32 } from '../format/int64.js';
-import { computeBatchCrc, entryChecksum, isLegacyEntryValid } from '../format/record.js';
+import { entryChecksum } from '../format/record.js';
 
 /** Default read window: large enough for typical batches, small enough to bound memory. */
 export const DEFAULT_CHUNK = 1 << 20;
@@ -194,12 +194,9 @@ export function isPlausibleEntryAt(file: SegmentFile, q: number, end: number): b
     const valueLength = readInt32(v.buf, v.at);
     if (valueLength < -1 || valueAt + 4 + Math.max(valueLength, 0) !== f.totalSize) return false;
   }
-  // A claimed entry larger than the window (often a size read from record bytes, up to the file's
-  // end) is checksummed window by window, so that a candidate never grows the window.
-  if (f.totalSize > file.chunk) return entryChecksumMatches(file, q, f.totalSize, magic);
-  const w = file.window(q, f.totalSize);
-  if (magic === 2) return readUint32(w.buf, w.at + 17) === computeBatchCrc(w.buf, w.at, f.totalSize);
-  return isLegacyEntryValid(w.buf, w.at, decodeBatchHeader(w.buf, w.at, q) as LegacyEntryHeader);
+  // Checksummed window by window: a claimed entry larger than the window (often a size read from
+  // record bytes, up to the file's end) never grows it.
+  return entryChecksumMatches(file, q, f.totalSize, magic);
 }
 
 /**
