@@ -12,7 +12,7 @@ const run = (...args: string[]) => {
 
 describe('kafka-dump-log: decoders and options beyond the recorded runs', () => {
   it('--version prints the Kafka version it reproduces', () => {
-    expect(run('--version')).toEqual({ out: '4.3.0\n', err: '', code: 0 });
+    expect(run('--version')).toEqual({ out: '4.3.2\n', err: '', code: 0 });
   });
 
   it('an unknown decoder class fails after the Dumping line, as Kafka 4.3 does', () => {

@@ -19,7 +19,7 @@ import { dumpLogAsync } from './parallel.js';
 import { DumpReports } from './reports.js';
 
 /** The Kafka version this drop-in reproduces (what `--version` prints). */
-export const KAFKA_VERSION = '4.3.0';
+export const KAFKA_VERSION = '4.3.2';
 
 class DecoderMessageParser implements RecordTextParser {
   readonly bytesAsText: boolean;
