@@ -5,7 +5,7 @@
 // 0.177 s, and each worker thread of a parallel dump starts the same way.
 // dist/ (tsc) stays the library (package.json "exports"); only bin/ launches the bundles.
 import { build } from 'esbuild';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -45,4 +45,18 @@ for (const file of result.outputFiles) {
   const tmp = `${file.path}.${process.pid}.tmp`;
   writeFileSync(tmp, file.contents);
   renameSync(tmp, file.path);
+}
+
+// `kseg serve`'s page (plain HTML, JS and CSS: no build step of its own) beside the compiled
+// server, where src/serve/server.ts looks for it from dist/serve and from the bundle.
+const webSrc = path.join(root, 'src/serve/web');
+const webOut = path.join(root, 'dist/serve/web');
+mkdirSync(webOut, { recursive: true });
+for (const name of readdirSync(webSrc)) {
+  const from = readFileSync(path.join(webSrc, name));
+  const to = path.join(webOut, name);
+  if (existsSync(to) && Buffer.compare(readFileSync(to), from) === 0) continue;
+  const tmp = `${to}.${process.pid}.tmp`;
+  writeFileSync(tmp, from);
+  renameSync(tmp, to);
 }

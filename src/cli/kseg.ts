@@ -4,6 +4,7 @@ import { registerCat } from './cat.js';
 import { registerExplain } from './explain.js';
 import { registerHarness } from './harness.js';
 import { registerLs } from './ls.js';
+import { registerServe } from './serve.js';
 import { registerStats } from './stats.js';
 
 /** `kseg`: the log-dir explorer, audit and harness. Each subcommand wires itself in its own file. */
@@ -17,6 +18,7 @@ export function buildKsegProgram(): Command {
   registerStats(program);
   registerAudit(program);
   registerHarness(program);
+  registerServe(program);
   return program;
 }
 

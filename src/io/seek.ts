@@ -116,7 +116,7 @@ function report(opts: SeekOptions, issue: ReadIssue): void {
  * the file finds it as the first slot after slot 0 whose relative offset is 0 (entries after the
  * first have strictly increasing relative offsets > 0, so the test is monotone and binary-searched).
  */
-class IndexReader {
+export class IndexReader {
   private readonly file: SegmentFile | null;
   readonly slots: number;
   readonly validSlots: number;
@@ -381,7 +381,7 @@ function* scanSegment(seg: SegmentFiles, start: number, opts: SeekOptions): Gene
  * its records, so (as the broker's collectAbortedTransactions) the reading segment's index and all
  * later ones count.
  */
-function abortedRanges(segs: SegmentFiles[], opts: SeekOptions): Map<string, Array<[Int64, Int64]>> {
+export function abortedRanges(segs: SegmentFiles[], opts: SeekOptions): Map<string, Array<[Int64, Int64]>> {
   const out = new Map<string, Array<[Int64, Int64]>>();
   for (const seg of segs) {
     if (seg.txnindex === undefined || !existsSync(seg.txnindex)) continue;
