@@ -181,7 +181,7 @@ export class LogDirBrowser {
     const crcValid = b.crcValid();
     const h = b.header;
     const segs = dir.segments.filter((s) => s.log !== undefined);
-    const from = segs.indexOf(seg);
+    const from = segs.findIndex((s) => s.baseOffset === seg.baseOffset);
     let aborted: ReturnType<typeof abortedRanges> | null = null;
     const records: RecordJson[] = decoded.records.map((record) => {
       let isAborted = false;
