@@ -1,4 +1,4 @@
-// Bundles the two commands and the parallel dump's worker into one file each (dist/bundle/), from
+// Bundles the two commands, the parallel dump's worker and kseg serve's into one file each (dist/bundle/), from
 // the tsc output in dist/. Why: Node loads an ES module graph file by file (resolve, read, compile,
 // link: ~100 files for kseg); one file per command starts faster — measured here (Node 20, 2 cores,
 // medians of 9): `kafka-dump-log --version` 0.120 -> 0.096 s, `kseg ls` over the corpus 0.216 ->
@@ -13,9 +13,10 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 
 const result = await build({
   absWorkingDir: root,
-  entryPoints: ['dist/cli/kseg.js', 'dist/cli/dump-log.js', 'dist/dump/parallel-worker.js'],
+  entryPoints: ['dist/cli/kseg.js', 'dist/cli/dump-log.js', 'dist/dump/parallel-worker.js', 'dist/serve/serve-worker.js'],
   outdir: 'dist/bundle',
-  // parallel.ts looks for ./parallel-worker.js next to itself: the bundles sit side by side.
+  // parallel.ts looks for ./parallel-worker.js next to itself, src/serve/background.ts for
+  // ./serve-worker.js: the bundles sit side by side.
   entryNames: '[name]',
   bundle: true,
   platform: 'node',

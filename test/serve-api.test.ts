@@ -52,7 +52,7 @@ function get(s: RunningServer, path: string, headers: Record<string, string> = {
   });
 }
 const api = async (path: string, params: Record<string, string | number>) => {
-  const r = await get(server, `/api/${path}?${new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)]))}`);
+  const r = await get(server, `/api/${path}?${new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, String(v)]))}`);
   if (r.status !== 200) throw new Error(`${path}: ${r.status} ${JSON.stringify(r.body)}`);
   return r.body;
 };

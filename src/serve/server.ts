@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { toJson } from '../view/json.js';
 import { type LogDirBrowser, MAX_PAGE, RequestError, countParam, int64Param, payloadParam } from './api.js';
+import { Background } from './background.js';
 
 /**
  * `kseg serve`'s HTTP server (Node's own http: a handful of GET routes need no framework). It
@@ -63,8 +64,8 @@ function sendJson(res: ServerResponse, status: number, value: unknown, head: boo
   send(res, status, 'application/json; charset=utf-8', toJson(value), head);
 }
 
-/** Routes `/api/...` requests to the browser's functions. */
-function api(browser: LogDirBrowser, path: string, q: URLSearchParams): unknown {
+/** Routes `/api/...` requests to the browser's functions (the whole-partition ones off this thread). */
+function api(browser: LogDirBrowser, background: Background, path: string, q: URLSearchParams): unknown {
   const req = (k: string): string => {
     const v = q.get(k);
     if (v === null || v === '') throw new RequestError(400, `${k} is required`);
@@ -75,7 +76,7 @@ function api(browser: LogDirBrowser, path: string, q: URLSearchParams): unknown 
     case '/api/logdir':
       return browser.listing();
     case '/api/summary':
-      return browser.summary(req('partition'));
+      return background.run('summary', req('partition'));
     case '/api/partition':
       return browser.partitionView(req('partition'));
     case '/api/batches':
@@ -105,7 +106,7 @@ function api(browser: LogDirBrowser, path: string, q: URLSearchParams): unknown 
       return browser.index(req('partition'), req('segment'), kind, countParam(q.get('from'), 'from', 0), limit());
     }
     case '/api/audit':
-      return browser.audit(req('partition'));
+      return background.run('audit', req('partition'));
     default:
       throw new RequestError(404, `no such API: ${path}`);
   }
@@ -117,8 +118,9 @@ export function startServer(browser: LogDirBrowser, options: ServeOptions): Prom
   const files = new Map<string, Buffer>();
   for (const name of new Set(Object.values(STATIC))) files.set(name, readFileSync(`${dir}${name}`));
   let allowedHosts = new Set<string>();
+  const background = new Background(browser);
 
-  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const started = Date.now();
     const method = req.method ?? 'GET';
     const head = method === 'HEAD';
@@ -138,7 +140,7 @@ export function startServer(browser: LogDirBrowser, options: ServeOptions): Prom
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (url.pathname.startsWith('/api/')) {
         try {
-          sendJson(res, 200, api(browser, url.pathname, url.searchParams), head);
+          sendJson(res, 200, await api(browser, background, url.pathname, url.searchParams), head);
         } catch (e) {
           status = e instanceof RequestError ? e.status : 500;
           sendJson(res, status, { error: e instanceof Error ? e.message : String(e) }, head);
@@ -157,7 +159,7 @@ export function startServer(browser: LogDirBrowser, options: ServeOptions): Prom
     }
   };
 
-  const server = createServer(handle);
+  const server = createServer((req, res) => void handle(req, res));
   return new Promise((resolvePromise, reject) => {
     server.once('error', reject);
     server.listen(options.port, '127.0.0.1', () => {
@@ -169,10 +171,13 @@ export function startServer(browser: LogDirBrowser, options: ServeOptions): Prom
         port,
         url: `http://127.0.0.1:${port}/`,
         close: () =>
-          new Promise<void>((done) => {
-            server.close(() => done());
-            server.closeAllConnections();
-          }),
+          Promise.all([
+            new Promise<void>((done) => {
+              server.close(() => done());
+              server.closeAllConnections();
+            }),
+            background.close(),
+          ]).then(() => undefined),
       });
     });
   });

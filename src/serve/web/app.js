@@ -569,7 +569,8 @@ function explainSection(section, sectionIndex, findings) {
     }
     const r = rows[i];
     const hexText = r.hex.length > 64 ? `${r.hex.slice(0, 64).replace(/(..)(?!$)/g, '$1 ')} …` : r.hex.replace(/(..)(?!$)/g, '$1 ');
-    info.replaceChildren(
+    fill(
+      info,
       h('span', { class: 'info-field' }, r.field),
       ' = ',
       h('span', { class: 'info-value' }, r.value === null ? 'null' : String(r.value)),
@@ -614,7 +615,8 @@ function explainSection(section, sectionIndex, findings) {
     grid.replaceChildren(frag);
     windowNav.replaceChildren();
     if (len > HEX_WINDOW) {
-      windowNav.append(
+      fill(
+        windowNav,
         h('span', { class: 'muted' }, `showing bytes ${from}..${to} of ${section.start}..${section.end} `),
         from > section.start ? h('button', { onclick: () => moveWindow(Math.max(section.start, from - HEX_WINDOW)) }, '‹ earlier bytes') : null,
         to < section.end ? h('button', { onclick: () => moveWindow(to) }, 'later bytes ›') : null,
