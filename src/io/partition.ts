@@ -373,7 +373,8 @@ function readText(file: string, problems: Problem[]): string | null {
   }
 }
 
-function sizeOf(file: string): number {
+/** A file's size, 0 when it cannot be read (gone meanwhile). */
+export function sizeOf(file: string): number {
   try {
     return statSync(file).size;
   } catch {

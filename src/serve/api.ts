@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { auditPath } from '../audit/index.js';
 import { auditJson } from '../audit/report-text.js';
@@ -7,7 +7,7 @@ import { OFFSET_INDEX_ENTRY_SIZE, TIME_INDEX_ENTRY_SIZE, TXN_INDEX_ENTRY_SIZE, a
 import { type Int64, addInt64, normalize } from '../format/int64.js';
 import { type LogBatch, currentBatch, readBatches } from '../io/batches.js';
 import { type PartitionDir, type SegmentFiles, classifyPath, parseTopicPartition, readLogDir, readPartitionDir } from '../io/logdir.js';
-import { summarizeListing } from '../io/partition.js';
+import { sizeOf, summarizeListing } from '../io/partition.js';
 import { IndexReader, type ReadIssue, abortedRanges, newReadStats, readPartitionRecords, seekOffset, seekTime } from '../io/seek.js';
 import { EntryWalker, SegmentFile } from '../io/segment-file.js';
 import { type ExplainBatch, explainBatch } from '../view/explain.js';
@@ -65,7 +65,7 @@ export class LogDirBrowser {
   /** The folders and root files, from the directory listing alone (no file is read). */
   listing() {
     const partitions = this.partitionDirs();
-    const files = this.kind === 'logdir' ? readLogDir(this.root).files : [];
+    const files = this.rootFiles();
     return {
       path: this.root,
       kind: this.kind,
@@ -92,8 +92,7 @@ export class LogDirBrowser {
    */
   summary(name: string) {
     const dir = this.partition(name);
-    const files = this.kind === 'logdir' ? readLogDir(this.root).files : [];
-    const doc = lsJson(summarizeListing({ path: this.root, partitions: [dir], files }));
+    const doc = lsJson(summarizeListing({ path: this.root, partitions: [dir], files: this.rootFiles() }));
     return doc.partitions[0]!;
   }
 
@@ -312,6 +311,16 @@ export class LogDirBrowser {
     return report;
   }
 
+  /** The log dir's own files (meta.properties, the checkpoints), as readLogDir lists them, without its partitions. */
+  private rootFiles(): string[] {
+    if (this.kind !== 'logdir') return [];
+    return readdirSync(this.root, { withFileTypes: true })
+      .filter((e) => !e.isDirectory())
+      .map((e) => e.name)
+      .sort()
+      .map((n) => join(this.root, n));
+  }
+
   private partitionDirs(): PartitionDir[] {
     if (this.kind === 'partition') {
       const p = readPartitionDir(this.root, basename(this.root));
@@ -345,14 +354,6 @@ export class LogDirBrowser {
     const seg = this.partition(name).segments.find((s) => segmentId(s) === id && s.log !== undefined);
     if (!seg) throw new RequestError(404, `partition ${name} has no segment ${id}.log`);
     return seg;
-  }
-}
-
-function sizeOf(path: string): number {
-  try {
-    return statSync(path).size;
-  } catch {
-    return 0;
   }
 }
 
