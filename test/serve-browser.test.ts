@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -28,8 +28,22 @@ export const ARTIFACTS = resolve(REPO, 'test-artifacts');
 const LOGS = join(FIXTURES, 'kafka-logs');
 const KSEG = resolve(REPO, 'bin/kseg.js');
 
+/** The newest modification time of the files under `dir`. */
+function newest(dir: string): number {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const f = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(f) : statSync(f).mtimeMs);
+  }
+  return t;
+}
+
 beforeAll(() => {
-  // The command runs from dist/ (the bundle and the page's files): build what this tree holds.
+  // The command runs from dist/ (the bundles and the page's files): built by `npm ci` (CI), rebuilt
+  // here only when src/ changed since (a build rewrites dist/ while other test files load from it).
+  const outputs = ['dist/bundle/kseg.js', 'dist/bundle/serve-worker.js', 'dist/serve/web/app.js'].map((f) => resolve(REPO, f));
+  const built = Math.min(...outputs.map((f) => (existsSync(f) ? statSync(f).mtimeMs : 0)));
+  if (built >= newest(resolve(REPO, 'src'))) return;
   const r = spawnSync('npm', ['run', 'build'], { cwd: REPO, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`build failed: ${r.stdout}${r.stderr}`);
 }, 120_000);
