@@ -278,6 +278,12 @@ describe('kseg serve: the command', () => {
     expect([r.status, r.stderr]).toEqual([2, 'kseg serve: /nonexistent/kafka-logs: no such log dir\n']);
   });
 
+  it('names a file that is not a log dir and exits 2', () => {
+    const file = join(LOGS, 'plain-0', '00000000000000000000.log');
+    const r = spawnSync(process.execPath, [KSEG, 'serve', file], { encoding: 'utf8' });
+    expect([r.status, r.stderr]).toEqual([2, `kseg serve: ${file}: not a log dir or a <topic>-<partition> folder\n`]);
+  });
+
   it('says which port is taken and exits 2', async () => {
     const blocker = createServer();
     await new Promise<void>((done) => blocker.listen(0, '127.0.0.1', done));
