@@ -1,13 +1,15 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeBatchHeader } from '../src/format/batch.js';
 import { decodeBatchRecords } from '../src/format/record.js';
-import { loadKafka } from '../src/harness/client.js';
+import { clientRetryDelay, hasKafkaError, kafkaClientMissing, kafkaErrorText, loadKafka } from '../src/harness/client.js';
+import { readBatches } from '../src/io/batches.js';
 import { ManifestWriter, parseManifest, readManifest } from '../src/harness/manifest.js';
 import { assignOffsets, planRequests, plannedRow } from '../src/harness/produce.js';
 import { verifyRun } from '../src/harness/verify.js';
+import { FIXTURES } from './helpers.js';
 import { ID_HEADER, PROFILES, buildWorkload, murmur2, partitionForKey } from '../src/harness/workload.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kseg-harness-w-'));
@@ -110,7 +112,23 @@ describe('manifest writer', () => {
   });
 });
 
-describe('the client encodes what kseg decodes (no broker)', () => {
+describe('the live client dependency', () => {
+  it('harness-client/ pins the versions package.json lists as optional dependencies (npm run harness-client installs them there on Node < 22.19)', () => {
+    const root = JSON.parse(readFileSync(resolve(FIXTURES, '../package.json'), 'utf8')) as { dependencies: Record<string, string>; optionalDependencies: Record<string, string> };
+    const side = JSON.parse(readFileSync(resolve(FIXTURES, '../harness-client/package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    const lock = JSON.parse(readFileSync(resolve(FIXTURES, '../harness-client/package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string }> };
+    for (const name of ['@platformatic/kafka', '@bokuweb/zstd-wasm']) {
+      expect(root.dependencies[name]).toBeUndefined();
+      expect(side.dependencies[name]).toBe(root.optionalDependencies[name]);
+      expect(lock.packages[`node_modules/${name}`]!.version).toBe(root.optionalDependencies[name]);
+    }
+  });
+});
+
+const CLIENT_MISSING = await kafkaClientMissing();
+if (CLIENT_MISSING) console.warn(`[kseg tests] the client encoding tests are skipped: ${CLIENT_MISSING}`);
+
+describe.skipIf(CLIENT_MISSING !== null)('the client encodes what kseg decodes (no broker)', () => {
   it.each(['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const)('%s: @platformatic/kafka batches decode to the planned records', async (compression) => {
     const kafka = await loadKafka();
     const records = all('headers').producers[0]!.records.slice(0, 40);
@@ -137,5 +155,45 @@ describe('the client encodes what kseg decodes (no broker)', () => {
       expect(d.headers.map((h) => [h.key, h.value === null ? null : Buffer.from(h.value)])).toEqual(r.headers);
       expect(Number(d.timestamp)).toBe(r.timestamp);
     });
+  });
+});
+
+describe.skipIf(CLIENT_MISSING !== null)('the client as the harness loads it (no broker)', () => {
+  it("decodes Kafka's Java-written snappy (xerial framing): a real Java producer's segment reads as kseg reads it", async () => {
+    const kafka = (await loadKafka()) as unknown as {
+      Reader: { from(b: Buffer): unknown };
+      readRecordsBatches(r: unknown): Array<{ firstOffset: bigint; attributes: number; records: Array<{ offsetDelta: number; key: Buffer | null; value: Buffer | null }> }>;
+    };
+    const file = resolve(FIXTURES, 'kafka-logs/java-snappy-0/00000000000000000000.log');
+    const theirs = kafka.readRecordsBatches(kafka.Reader.from(readFileSync(file)));
+    const ours = [...readBatches(file)].map((b) => b.records().records);
+    expect(theirs.length).toBe(ours.length);
+    expect(theirs.every((b) => (b.attributes & 7) === 2)).toBe(true);
+    theirs.forEach((b, i) => {
+      expect(b.records.map((r) => [Number(b.firstOffset) + r.offsetDelta, r.key?.toString('hex') ?? null, r.value?.toString('hex') ?? null])).toEqual(
+        ours[i]!.map((r) => [Number(r.offset), r.key === null ? null : Buffer.from(r.key).toString('hex'), r.value === null ? null : Buffer.from(r.value).toString('hex')]),
+      );
+    });
+  });
+
+  it("names the broker's error inside the client's error: error name, code and message", async () => {
+    const kafka = (await loadKafka()) as unknown as { ResponseError: new (api: number, version: number, errors: Record<string, [number, string | null]>, response: unknown) => Error };
+    // CreateTopics (api key 19) answered with INVALID_CONFIG (40), as Kafka 4.x answers segment.bytes=16384.
+    const e = new kafka.ResponseError(19, 7, { '/topics/0': [40, 'Invalid value 16384 for configuration segment.bytes: Value must be at least 1048576'] }, {});
+    expect(kafkaErrorText(e)).toBe(
+      'Received response with error while executing API CreateTopics(v7): INVALID_CONFIG (error code 40): Invalid value 16384 for configuration segment.bytes: Value must be at least 1048576',
+    );
+    expect(hasKafkaError(e, 'INVALID_CONFIG')).toBe(true);
+    expect(hasKafkaError(e, 'TOPIC_ALREADY_EXISTS')).toBe(false);
+    // Without a server message, the error's own description.
+    expect(kafkaErrorText(new kafka.ResponseError(0, 11, { '/responses/0': [18, null] }, {}))).toMatch(/^Received response with error while executing API Produce\(v11\): RECORD_LIST_TOO_LARGE \(error code 18\): \S/);
+  });
+
+  it('retries CONCURRENT_TRANSACTIONS after 20 ms like the Java producer, other errors with a 100 ms..1 s backoff', async () => {
+    const kafka = (await loadKafka()) as unknown as { ResponseError: new (api: number, version: number, errors: Record<string, [number, string | null]>, response: unknown) => Error };
+    const concurrent = new kafka.ResponseError(24, 4, { '/results/0': [51, null] }, {});
+    const other = new kafka.ResponseError(0, 11, { '/responses/0': [6, null] }, {});
+    expect([1, 2, 5].map((a) => clientRetryDelay(null, 'addPartitionsToTransaction', a, 10, concurrent))).toEqual([20, 20, 20]);
+    expect([1, 2, 3, 4, 5, 9].map((a) => clientRetryDelay(null, 'produce', a, 10, other))).toEqual([100, 200, 400, 800, 1000, 1000]);
   });
 });
