@@ -3,7 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { allowRemote } from '../harness/client.js';
 import { readConsumeLog } from '../harness/consume-log.js';
 import { readManifest } from '../harness/manifest.js';
-import { verifyRun, type VerifyReport } from '../harness/verify.js';
+import { type SendSummary, type VerifyReport, verifyRun, withSends } from '../harness/verify.js';
 import { PROFILES, type ProfileName, buildWorkload } from '../harness/workload.js';
 import { verifyReportJson, verifyReportText } from '../harness/report-text.js';
 
@@ -27,12 +27,13 @@ interface VerifyFlags {
   max: number;
 }
 
-function runVerify(flags: VerifyFlags): VerifyReport {
-  const report = verifyRun(readManifest(flags.manifest), flags.logDirs, {
+function runVerify(flags: VerifyFlags, sends?: SendSummary): VerifyReport {
+  const files = verifyRun(readManifest(flags.manifest), flags.logDirs, {
     manifestPath: flags.manifest,
     ...(flags.consumeLog ? { consumeLog: readConsumeLog(flags.consumeLog) } : {}),
     ...(flags.compacted ? { compactedTopics: new Set(flags.compacted) } : {}),
   });
+  const report = sends ? withSends(files, sends) : files;
   const text = flags.format === 'json' ? verifyReportJson(report) : verifyReportText(report, { maxPerClass: flags.max });
   if (flags.output) writeFileSync(flags.output, text);
   else process.stdout.write(text);
@@ -87,6 +88,7 @@ async function runProduce(o: Record<string, unknown>) {
     log,
   });
   log(`produced ${s.records} records (${w.profile}, seed ${w.seed}, run ${w.run}): ${s.acked} acked, ${s.errors} errors → ${o['manifest']}`);
+  for (const e of s.errorCounts.slice(0, 5)) log(`  ${e.records} × ${e.error}`);
   return s;
 }
 
@@ -115,7 +117,7 @@ export function registerHarness(program: Command): void {
       const { waitForFlush } = await import('../harness/flush.js');
       const pending = await waitForFlush(o.logDirs, s.partitions, { timeoutMs: o.flushTimeout });
       if (pending.length > 0) log(`flush wait timed out; not yet readable: ${pending.map((p) => `${p.topic}-${p.partition}@${p.maxOffset}`).join(', ')}`);
-      runVerify(o);
+      runVerify(o, { sent: s.records, acked: s.acked, failed: s.errors, errors: s.errorCounts, transactionErrors: s.transactionErrors });
     });
 
   h.command('consume')
@@ -130,7 +132,7 @@ export function registerHarness(program: Command): void {
     .action(async (o) => {
       const { consumeRun } = await import('../harness/consume.js');
       const topics = [...new Set(readManifest(o.manifest).map((r) => r.topic))];
-      await consumeRun({
+      const c = await consumeRun({
         bootstrap: allowRemote(o.bootstrap),
         group: o.group,
         topics,
@@ -140,5 +142,7 @@ export function registerHarness(program: Command): void {
         timeoutMs: o.timeout,
         log,
       });
+      // The log holds what was delivered until the failure; the run itself did not finish.
+      if (c.error !== null) process.exitCode = 1;
     });
 }

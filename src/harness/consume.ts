@@ -1,5 +1,5 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { loadKafka } from './client.js';
+import { clientRetryDelay, kafkaErrorText, loadKafka } from './client.js';
 import type { ConsumeEvent } from './consume-log.js';
 import { ID_HEADER } from './workload.js';
 
@@ -22,8 +22,11 @@ export interface ConsumeOptions {
  * Reads the run's topics back through a consumer group from the earliest offset, logs every record
  * it receives, and commits (next offset to read, per partition) every `commitEvery` records and at
  * the end. Every commit it makes goes into the log, for `verify` to compare with `__consumer_offsets`.
+ * It stops after `idleMs` without a record, at `timeoutMs`, or when the consumer fails; `error` is
+ * then the client's error (the log's `end` event says the same), and what was delivered until then
+ * is committed and logged.
  */
-export async function consumeRun(o: ConsumeOptions): Promise<{ records: number; commits: number }> {
+export async function consumeRun(o: ConsumeOptions): Promise<{ records: number; commits: number; reason: string; error: string | null }> {
   const kafka = await loadKafka();
   const fd = openSync(o.logPath, 'w');
   const emit = (e: ConsumeEvent) => writeSync(fd, JSON.stringify(e) + '\n');
@@ -33,6 +36,9 @@ export async function consumeRun(o: ConsumeOptions): Promise<{ records: number; 
     clientId: `kseg-harness-consumer-${o.group}`,
     groupId: o.group,
     bootstrapBrokers: o.bootstrap,
+    // Few retries: a fetch that keeps failing must surface well within the idle time, not look idle.
+    retries: 3,
+    retryDelay: clientRetryDelay,
     autocommit: false,
     isolationLevel: isolation === 'read_committed' ? 1 : 0,
   });
@@ -48,20 +54,29 @@ export async function consumeRun(o: ConsumeOptions): Promise<{ records: number; 
     commits += offsets.length;
   };
   let reason = 'idle';
+  let error: string | null = null;
   try {
     const stream = await consumer.consume({ topics: o.topics, mode: 'earliest', autocommit: false });
     const started = Date.now();
     const it = stream[Symbol.asyncIterator]();
     for (;;) {
-      const idle = new Promise<'idle'>((r) => setTimeout(() => r('idle'), o.idleMs ?? 5000).unref());
-      const n = await Promise.race([it.next(), idle]);
+      let timer: NodeJS.Timeout | undefined;
+      const idle = new Promise<'idle'>((r) => (timer = setTimeout(() => r('idle'), o.idleMs ?? 5000)));
+      const failed = (e: unknown) => ({ failed: e }) as const;
+      const n = await Promise.race([it.next().catch(failed), idle]);
+      clearTimeout(timer);
       if (n === 'idle') break;
+      if ('failed' in n) {
+        error = kafkaErrorText(n.failed);
+        reason = `error: ${error}`;
+        break;
+      }
       if (n.done) {
         reason = 'end of stream';
         break;
       }
       const m = n.value;
-      const id = [...(m.headers as Map<Buffer, Buffer>).entries()].find(([k]) => k.toString() === ID_HEADER)?.[1]?.toString() ?? null;
+      const id = [...m.headers.entries()].find(([k]) => k.toString() === ID_HEADER)?.[1]?.toString() ?? null;
       emit({ type: 'record', topic: m.topic, partition: m.partition, offset: Number(m.offset), id });
       records++;
       pending.set(`${m.topic}\u0000${m.partition}`, { topic: m.topic, partition: m.partition, offset: BigInt(m.offset) + 1n, leaderEpoch: -1 });
@@ -72,12 +87,12 @@ export async function consumeRun(o: ConsumeOptions): Promise<{ records: number; 
       }
     }
     await commit();
-    await stream.close();
+    await stream.close().catch(() => {});
   } finally {
     emit({ type: 'end', at: Date.now(), records, reason });
     closeSync(fd);
     await consumer.close(true);
   }
   o.log?.(`consumed ${records} records, committed ${commits} offsets (${reason})`);
-  return { records, commits };
+  return { records, commits, reason, error };
 }

@@ -1,4 +1,4 @@
-import { type KafkaModule, loadKafka } from './client.js';
+import { CLIENT_RETRIES, type KafkaAdmin, type KafkaModule, TOPIC_RESOURCE, type KafkaTransaction, clientRetryDelay, hasKafkaError, kafkaErrorText, loadKafka } from './client.js';
 import { type ManifestRow, ManifestWriter, b64 } from './manifest.js';
 import type { PlannedRecord, ProducerSpec, Workload } from './workload.js';
 
@@ -17,6 +17,10 @@ export interface ProduceSummary {
   records: number;
   acked: number;
   errors: number;
+  /** Distinct send errors (the broker's error name, code and message) with how many records each. */
+  errorCounts: Array<{ error: string; records: number }>;
+  /** Transactions whose COMMIT or ABORT the client could not complete. */
+  transactionErrors: string[];
   /** Acked offsets' extent per partition, for the flush wait. */
   partitions: Array<{ topic: string; partition: number; maxOffset: number }>;
 }
@@ -79,33 +83,65 @@ export function assignOffsets(request: PlannedRecord[], offsets: Array<{ topic: 
   });
 }
 
+/** The options every client of a run shares: where, how long, and the Java-like retry policy. */
+function clientOptions(o: ProduceOptions, clientId: string) {
+  return { clientId, bootstrapBrokers: o.bootstrap, timeout: o.timeoutMs ?? 30_000, retries: CLIENT_RETRIES, retryDelay: clientRetryDelay };
+}
+
+/** How an existing topic's configs differ from the profile's (a reused topic keeps its own). */
+async function configDifferences(admin: KafkaAdmin, topic: string, want: Record<string, string>): Promise<string> {
+  if (Object.keys(want).length === 0) return '';
+  let have: Map<string, string | null>;
+  try {
+    const [d] = await admin.describeConfigs({ resources: [{ resourceType: TOPIC_RESOURCE, resourceName: topic, configurationKeys: Object.keys(want) }] });
+    have = new Map((d?.configs ?? []).map((c) => [c.name, c.value]));
+  } catch (e) {
+    return ` (its configs could not be read: ${kafkaErrorText(e)})`;
+  }
+  const diff = Object.entries(want).filter(([k, v]) => have.get(k) !== v);
+  if (diff.length === 0) return ' (with the profile\'s configs)';
+  return ` with other configs than the profile's: ${diff.map(([k, v]) => `${k}=${have.get(k) ?? 'unset'} (profile: ${v})`).join(', ')}; sends may fail or behave otherwise (--topic-prefix gives fresh topics)`;
+}
+
 async function createTopics(kafka: KafkaModule, w: Workload, o: ProduceOptions): Promise<void> {
-  const admin = new kafka.Admin({ clientId: 'kseg-harness-admin', bootstrapBrokers: o.bootstrap, timeout: o.timeoutMs ?? 30_000 });
+  const admin = new kafka.Admin(clientOptions(o, 'kseg-harness-admin'));
   try {
     for (const t of w.topics) {
+      const configs = Object.entries(t.configs).map(([name, value]) => ({ name, value }));
       try {
-        await admin.createTopics({
-          topics: [t.name],
-          partitions: t.partitions,
-          replicas: o.replicationFactor ?? 1,
-          configs: Object.entries(t.configs).map(([name, value]) => ({ name, value })),
-        });
-        o.log?.(`created topic ${t.name} (${t.partitions} partitions)`);
+        await admin.createTopics({ topics: [t.name], partitions: t.partitions, replicas: o.replicationFactor ?? 1, configs });
+        o.log?.(`created topic ${t.name} (${t.partitions} partitions${configs.length > 0 ? `, ${configs.map((c) => `${c.name}=${c.value}`).join(' ')}` : ''})`);
       } catch (e) {
-        const msg = String((e as Error & { errors?: unknown[] }).errors?.map((x) => (x as Error).message).join('; ') ?? (e as Error).message);
-        if (!/exist/i.test(msg) && !/exist/i.test((e as Error).message)) throw e;
-        o.log?.(`topic ${t.name} exists`);
+        if (!hasKafkaError(e, 'TOPIC_ALREADY_EXISTS')) throw new Error(`creating topic ${t.name}: ${kafkaErrorText(e)}`);
+        o.log?.(`topic ${t.name} exists${await configDifferences(admin, t.name, t.configs)}`);
       }
     }
+    await waitForLeaders(admin, w);
   } finally {
     await admin.close();
   }
 }
 
-function errorText(e: unknown): string {
-  const err = e as Error & { errors?: Error[] };
-  const inner = err.errors?.map((x) => x.message).join('; ');
-  return inner ? `${err.message}: ${inner}` : err.message;
+/**
+ * Waits until every partition of the workload's topics answers ListOffsets, i.e. its leader has
+ * the partition and would take a produce. Why: a topic created a moment ago can answer part of a
+ * produce request with NOT_LEADER_OR_FOLLOWER, and the client then resends the whole request, so
+ * the partitions that had taken it store those batches twice (seen on Kafka 4.3.2: 25 records of
+ * the tutorial profile stored twice, which verify rightly calls duplicate [retry]).
+ */
+async function waitForLeaders(admin: KafkaAdmin, w: Workload, timeoutMs = 30_000): Promise<void> {
+  const topics = w.topics.map((t) => ({ name: t.name, partitions: [...Array(t.partitions).keys()].map((partitionIndex) => ({ partitionIndex, timestamp: -1n })) }));
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await admin.listOffsets({ topics });
+      return;
+    } catch (e) {
+      if (Date.now() > deadline) throw new Error(`the workload's partitions have no ready leader after ${timeoutMs} ms: ${kafkaErrorText(e)}`);
+      admin.clearMetadata();
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
 }
 
 /** Produces a workload through real clients, one per producer spec, writing each ack or error as it arrives. */
@@ -113,7 +149,8 @@ export async function produceWorkload(w: Workload, o: ProduceOptions): Promise<P
   const kafka = await loadKafka();
   if (o.createTopics ?? true) await createTopics(kafka, w, o);
   const manifest = new ManifestWriter(o.manifestPath);
-  const summary: ProduceSummary = { records: 0, acked: 0, errors: 0, partitions: [] };
+  const summary: ProduceSummary = { records: 0, acked: 0, errors: 0, errorCounts: [], transactionErrors: [], partitions: [] };
+  const errorCounts = new Map<string, number>();
   const maxOffset = new Map<string, { topic: string; partition: number; maxOffset: number }>();
   const write = (r: PlannedRecord, offset: number | null, error: string | null) => {
     const row = plannedRow(r, w.profile);
@@ -127,7 +164,10 @@ export async function produceWorkload(w: Workload, o: ProduceOptions): Promise<P
       const m = maxOffset.get(k);
       if (!m) maxOffset.set(k, { topic: r.topic, partition: r.partition, maxOffset: offset });
       else if (offset > m.maxOffset) m.maxOffset = offset;
-    } else summary.errors++;
+    } else {
+      summary.errors++;
+      errorCounts.set(error ?? 'no ack', (errorCounts.get(error ?? 'no ack') ?? 0) + 1);
+    }
   };
   const toMessage = (r: PlannedRecord) => ({
     topic: r.topic,
@@ -141,9 +181,7 @@ export async function produceWorkload(w: Workload, o: ProduceOptions): Promise<P
     await Promise.all(
       w.producers.map(async ({ spec, records }) => {
         const producer = new kafka.Producer({
-          clientId: `kseg-harness-${w.run}-${spec.name}`,
-          bootstrapBrokers: o.bootstrap,
-          timeout: o.timeoutMs ?? 30_000,
+          ...clientOptions(o, `kseg-harness-${w.run}-${spec.name}`),
           idempotent: spec.idempotent,
           ...(spec.transactionalId ? { transactionalId: spec.transactionalId } : {}),
           compression: spec.compression,
@@ -152,20 +190,20 @@ export async function produceWorkload(w: Workload, o: ProduceOptions): Promise<P
         });
         try {
           const requests = planRequests(spec, records);
-          let txn: Awaited<ReturnType<typeof producer.beginTransaction>> | null = null;
+          let txn: KafkaTransaction | null = null;
           for (let i = 0; i < requests.length; i++) {
             const req = requests[i]!;
             const first = req[0]!;
             if (first.txn && !txn) txn = await producer.beginTransaction();
             try {
-              const sendOptions = { messages: req.map(toMessage) } as Parameters<typeof producer.send>[0];
+              const sendOptions = { messages: req.map(toMessage) };
               const result = txn ? await txn.send(sendOptions) : await producer.send(sendOptions);
               const offs = assignOffsets(req, result.offsets ?? []);
               req.forEach((r, k) => write(r, offs[k]!, offs[k] === null ? 'no offset in the produce response' : null));
             } catch (e) {
               const produced = (e as { produced?: { offsets?: Array<{ topic: string; partition: number; offset: bigint }> } }).produced;
               const offs = assignOffsets(req, produced?.offsets ?? []);
-              req.forEach((r, k) => write(r, offs[k]!, offs[k] === null ? errorText(e) : null));
+              req.forEach((r, k) => write(r, offs[k]!, offs[k] === null ? kafkaErrorText(e) : null));
             }
             const endsTxn = txn && (i + 1 === requests.length || requests[i + 1]![0]!.txnId !== first.txnId);
             if (txn && endsTxn) {
@@ -173,7 +211,9 @@ export async function produceWorkload(w: Workload, o: ProduceOptions): Promise<P
                 if (first.txn === 'abort') await txn.abort();
                 else await txn.commit();
               } catch (e) {
-                o.log?.(`${spec.name}: ending transaction ${first.txnId} (${first.txn}) failed: ${errorText(e)}`);
+                const text = `${spec.name}: ending transaction ${first.txnId} (${first.txn}) failed: ${kafkaErrorText(e)}`;
+                summary.transactionErrors.push(text);
+                o.log?.(text);
               }
               txn = null;
             }
@@ -188,5 +228,6 @@ export async function produceWorkload(w: Workload, o: ProduceOptions): Promise<P
     manifest.close();
   }
   summary.partitions = [...maxOffset.values()];
+  summary.errorCounts = [...errorCounts].map(([error, records]) => ({ error, records })).sort((a, b) => b.records - a.records);
   return summary;
 }

@@ -11,7 +11,17 @@ export function verifyReportText(r: VerifyReport, options: { maxPerClass?: numbe
   const max = options.maxPerClass ?? 20;
   const out: string[] = [];
   const t = r.totals;
-  out.push(`kseg harness verify: ${r.ok ? 'OK' : 'FAILED'} — ${t.records} records, ${t.bad} bad, ${t.unexplainedGaps} unexplained offset gaps${r.consumer ? `, ${t.groupOffsetMismatches} committed-offset mismatches` : ''}`);
+  const files = `${t.records} records, ${t.bad} bad, ${t.unexplainedGaps} unexplained offset gaps${r.consumer ? `, ${t.groupOffsetMismatches} committed-offset mismatches` : ''}`;
+  const s = r.sends;
+  if (s) {
+    // A run whose sends failed verifies only what the broker took: say so in the first line.
+    out.push(`kseg harness run: ${r.ok ? 'OK' : 'FAILED'} — ${s.sent} sent, ${s.acked} acked, ${s.failed} failed${s.transactionErrors.length > 0 ? `, ${s.transactionErrors.length} transactions not ended` : ''}; on disk: ${files}`);
+    for (const e of s.errors.slice(0, max)) out.push(`send error (${e.records} records): ${e.error}`);
+    if (s.errors.length > max) out.push(`… ${s.errors.length - max} more distinct send errors (the manifest has each record's)`);
+    for (const e of s.transactionErrors.slice(0, max)) out.push(`transaction error: ${e}`);
+  } else {
+    out.push(`kseg harness verify: ${r.ok ? 'OK' : 'FAILED'} — ${files}`);
+  }
   out.push(`log dirs: ${r.logDirs.join(', ')}`);
   out.push('');
   out.push('class              records');
@@ -47,7 +57,7 @@ export function verifyReportText(r: VerifyReport, options: { maxPerClass?: numbe
   }
   if (r.consumer) {
     out.push('');
-    out.push(`consumer ${r.consumer.groups.join(', ')} (${r.consumer.isolation}): ${r.consumer.delivered} delivered, ${r.consumer.undelivered} on disk but never delivered`);
+    out.push(`consumer ${r.consumer.groups.join(', ')} (${r.consumer.isolation}): ${r.consumer.delivered} delivered, ${r.consumer.undelivered} on disk but never delivered${r.consumer.isolation === 'read_committed' ? `, ${r.consumer.abortedDelivered} aborted but delivered` : ''}`);
     for (const o of r.consumer.offsets) {
       out.push(`    ${o.group} ${o.topic}-${o.partition}: committed ${o.committed}, __consumer_offsets ${o.onDisk ?? 'none'}${o.match ? '' : '  <- mismatch'}`);
     }

@@ -23,6 +23,7 @@ export const RECORD_CLASSES = [
   'replica-missing',
   'replica-mismatch',
   'undelivered',
+  'aborted-delivered',
 ] as const;
 export type RecordClass = (typeof RECORD_CLASSES)[number];
 
@@ -109,7 +110,33 @@ export interface VerifyReport {
   /** Every record that is not `intact`. */
   findings: RecordFinding[];
   replicas: ReplicaComparison[];
-  consumer: null | { groups: string[]; isolation: string; delivered: number; undelivered: number; offsets: GroupOffsetCheck[] };
+  consumer: null | {
+    groups: string[];
+    isolation: string;
+    delivered: number;
+    undelivered: number;
+    /** read_committed only: aborted records the consumer received. */
+    abortedDelivered: number;
+    offsets: GroupOffsetCheck[];
+  };
+  /** `kseg harness run` only: what the producers were told. */
+  sends?: SendSummary;
+}
+
+/** The producers' side of a run: a send that failed tested nothing, so a run with one is not OK. */
+export interface SendSummary {
+  sent: number;
+  acked: number;
+  failed: number;
+  /** Distinct send errors, most frequent first. */
+  errors: Array<{ error: string; records: number }>;
+  /** Transactions whose COMMIT or ABORT failed. */
+  transactionErrors: string[];
+}
+
+/** A run's report: the files' verdict, and not OK when any send or transaction end failed. */
+export function withSends(report: VerifyReport, sends: SendSummary): VerifyReport {
+  return { ...report, ok: report.ok && sends.failed === 0 && sends.transactionErrors.length === 0, sends };
 }
 
 export interface VerifyOptions {
@@ -557,25 +584,29 @@ function checkConsumer(
     }
   }
   let undelivered = 0;
+  let abortedDelivered = 0;
+  const flag = (i: number, cls: RecordClass, off: number, detail: string) => {
+    const r = rows[i]!;
+    finals[i] = cls;
+    findings[i] = { line: i + 1, id: r.id ?? null, topic: r.topic, partition: r.partition, offset: r.offset, class: cls, foundAt: off, detail };
+  };
   rows.forEach((r, i) => {
     const off = diskOffsets[i];
     const cls = finals[i]!;
     if (off === null || off === undefined) return;
     if (cls !== 'intact' && cls !== 'unacked-present') return;
-    if (r.txn === 'abort' && isolation === 'read_committed') return;
-    if (delivered.has(`${r.topic}\u0000${r.partition}\u0000${off}`)) return;
+    const got = delivered.has(`${r.topic}\u0000${r.partition}\u0000${off}`);
+    if (r.txn === 'abort' && isolation === 'read_committed') {
+      // On disk with its ABORT marker (the record is intact): read_committed must skip it.
+      if (got) {
+        abortedDelivered++;
+        flag(i, 'aborted-delivered', off, `aborted (its transaction ends with ABORT) but the read_committed consumer (${[...groups].join(', ')}) received it at ${off}`);
+      }
+      return;
+    }
+    if (got) return;
     undelivered++;
-    finals[i] = 'undelivered';
-    findings[i] = {
-      line: i + 1,
-      id: r.id ?? null,
-      topic: r.topic,
-      partition: r.partition,
-      offset: r.offset,
-      class: 'undelivered',
-      foundAt: off,
-      detail: `on disk at ${off} but the consumer (${[...groups].join(', ')}) never received it`,
-    };
+    flag(i, 'undelivered', off, `on disk at ${off} but the consumer (${[...groups].join(', ')}) never received it`);
   });
   const onDisk = new Map<string, { offset: number }>();
   for (const v of views) for (const [k, c] of committedOffsets(v, groups)) if (!onDisk.has(k)) onDisk.set(k, c);
@@ -583,5 +614,5 @@ function checkConsumer(
     const d = onDisk.get(`${c.group}/${c.topic}/${c.partition}`);
     return { ...c, onDisk: d ? d.offset : null, match: d !== undefined && d.offset === c.committed };
   });
-  return { groups: [...groups], isolation, delivered: delivered.size, undelivered, offsets };
+  return { groups: [...groups], isolation, delivered: delivered.size, undelivered, abortedDelivered, offsets };
 }

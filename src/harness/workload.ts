@@ -259,7 +259,9 @@ export function buildWorkload(profile: ProfileName, options: WorkloadOptions = {
     }
     case 'large': {
       const max = 8 * 1024 * 1024;
-      const topic = { name: `${prefix}large`, partitions: 1, configs: { 'max.message.bytes': String(max + 1024 * 1024) } };
+      // A batch must also fit in a segment (else RECORD_LIST_TOO_LARGE): brokers with small
+      // log.segment.bytes (test brokers: 1 MiB) need the topic's own, above max.message.bytes.
+      const topic = { name: `${prefix}large`, partitions: 1, configs: { 'max.message.bytes': String(max + 1024 * 1024), 'segment.bytes': String(2 * max) } };
       topics.push(topic);
       const p = addProducer(producerSpec('large', { compression: 'none', lingerMs: 0, batchBytes: 1 }));
       for (let i = 0; i < n; i++) {
@@ -306,7 +308,11 @@ export function buildWorkload(profile: ProfileName, options: WorkloadOptions = {
         partitions: 1,
         configs: {
           'cleanup.policy': 'compact',
-          'segment.bytes': String(16 * 1024),
+          // Kafka 4.x refuses segment.bytes below 1 MiB (INVALID_CONFIG). Segments roll on
+          // segment.ms instead, which Kafka measures between the records' CreateTimes: the
+          // workload's 1-5 ms ticks roll one every ~30 records, so the cleaner has closed
+          // segments to compact within a second of the run.
+          'segment.bytes': String(1024 * 1024),
           'min.cleanable.dirty.ratio': '0.01',
           'delete.retention.ms': '100',
           'min.compaction.lag.ms': '0',
