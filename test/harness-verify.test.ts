@@ -1,13 +1,25 @@
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readBatches } from '../src/io/batches.js';
 import type { ConsumeEvent } from '../src/harness/consume-log.js';
 import { type ManifestRow, readManifest } from '../src/harness/manifest.js';
-import { GOOD_CLASSES, type RecordClass, type VerifyReport, verifyRun } from '../src/harness/verify.js';
+import { GOOD_CLASSES, type VerifyReport, verifyRun, withSends } from '../src/harness/verify.js';
 import { verifyReportJson, verifyReportText } from '../src/harness/report-text.js';
+import {
+  adjacentPair,
+  appendCopy,
+  batchesOf,
+  copyLogDir,
+  expectOnly,
+  flipValueByte,
+  linesIn,
+  middleBatch,
+  misplacedBySwap,
+  removeBatch,
+  swapAdjacent,
+  tearInside,
+} from './harness-faults.js';
 import { FIXTURES, HAVE_SHARED, SHARED } from './helpers.js';
 
 const FIX_LOGS = resolve(FIXTURES, 'kafka-logs');
@@ -19,61 +31,7 @@ afterAll(() => {
   for (const t of temps) rmSync(t, { recursive: true, force: true });
 });
 
-function copyLogs(): string {
-  const d = mkdtempSync(join(tmpdir(), 'kseg-harness-'));
-  temps.push(d);
-  cpSync(FIX_LOGS, d, { recursive: true });
-  return d;
-}
-
-interface BatchAt {
-  file: string;
-  position: number;
-  size: number;
-  baseOffset: number;
-  lastOffset: number;
-  isControl: boolean;
-  control: boolean;
-}
-
-function batchesOf(dir: string): BatchAt[] {
-  const out: BatchAt[] = [];
-  for (const f of readdirSync(dir).filter((n) => n.endsWith('.log')).sort()) {
-    for (const b of readBatches(join(dir, f))) {
-      const h = b.header;
-      if (h.format !== 'v2') throw new Error('v2 expected');
-      out.push({ file: join(dir, f), position: h.position, size: h.sizeInBytes, baseOffset: Number(h.baseOffset), lastOffset: Number(h.lastOffset), isControl: h.isControl, control: h.isControl });
-    }
-  }
-  return out;
-}
-
-function classesOf(r: VerifyReport, rows: ManifestRow[]): Map<number, RecordClass> {
-  const m = new Map<number, RecordClass>();
-  rows.forEach((_, i) => m.set(i + 1, 'intact'));
-  for (const f of r.findings) m.set(f.line, f.class);
-  return m;
-}
-
-/** Lines (1-based) of the manifest rows of a partition acked in [from, to]. */
-function linesIn(rows: ManifestRow[], topic: string, from: number, to: number): number[] {
-  const out: number[] = [];
-  rows.forEach((r, i) => {
-    if (r.topic === topic && r.offset !== null && r.offset >= from && r.offset <= to) out.push(i + 1);
-  });
-  return out;
-}
-
-/** Every finding of a bad class is in `expected` with class `cls`, and every expected line has it. */
-function expectOnly(r: VerifyReport, rows: ManifestRow[], expected: number[], cls: RecordClass) {
-  const classes = classesOf(r, rows);
-  const bad = [...classes].filter(([, c]) => !GOOD_CLASSES.has(c));
-  expect(expected.length).toBeGreaterThan(0);
-  expect(bad.map(([l]) => l).sort((a, b) => a - b)).toEqual([...expected].sort((a, b) => a - b));
-  for (const [, c] of bad) expect(c).toBe(cls);
-  expect(r.ok).toBe(false);
-  expect(r.totals.byClass[cls]).toBe(expected.length);
-}
+const copyLogs = (): string => copyLogDir(FIX_LOGS, temps);
 
 function baseline(rows: ManifestRow[], r: VerifyReport) {
   // No false alarm: every record intact, superseded by compaction, or found without an ack.
@@ -114,6 +72,45 @@ describe('harness verify: fixtures (real broker files, always present)', () => {
   });
 });
 
+describe('harness verify: a consume log over the fixtures (real transactions)', () => {
+  const rows = fixtureRows.filter((x) => x.topic === 'txn');
+  const everything = (isolation: 'read_committed' | 'read_uncommitted'): ConsumeEvent[] => [
+    { type: 'start', group: 'g', isolation, topics: ['txn'], at: 0 },
+    ...rows.map((x) => ({ type: 'record' as const, topic: x.topic, partition: x.partition, offset: x.offset!, id: null })),
+  ];
+
+  it('read_committed: every aborted record the consumer received is aborted-delivered, nothing else', () => {
+    const aborted = rows.filter((x) => x.txn === 'abort');
+    expect(aborted.length).toBeGreaterThan(0);
+    const r = verifyRun(rows, [FIX_LOGS], { consumeLog: everything('read_committed') });
+    expectOnly(r, rows, rows.flatMap((x, i) => (x.txn === 'abort' ? [i + 1] : [])), 'aborted-delivered');
+    expect(r.consumer!.abortedDelivered).toBe(aborted.length);
+    expect(r.consumer!.undelivered).toBe(0);
+  });
+
+  it('read_uncommitted: aborted records are deliverable, so receiving them all is clean', () => {
+    const r = verifyRun(rows, [FIX_LOGS], { consumeLog: everything('read_uncommitted') });
+    expect(r.findings.filter((f) => !GOOD_CLASSES.has(f.class))).toEqual([]);
+    expect(r.consumer!.abortedDelivered).toBe(0);
+    expect(r.ok).toBe(true);
+  });
+
+  it('a run report (sends) is FAILED when a send failed, and its JSON is valid against the schema', () => {
+    const files = verifyRun(rows, [FIX_LOGS]);
+    expect(files.ok).toBe(true);
+    const r = withSends(files, { sent: rows.length, acked: rows.length - 1, failed: 1, errors: [{ error: 'RECORD_LIST_TOO_LARGE (error code 18): …', records: 1 }], transactionErrors: [] });
+    expect(r.ok).toBe(false);
+    const text = verifyReportText(r).split('\n');
+    expect(text[0]).toBe(`kseg harness run: FAILED — ${rows.length} sent, ${rows.length - 1} acked, 1 failed; on disk: ${rows.length} records, 0 bad, 0 unexplained offset gaps`);
+    expect(text[1]).toBe('send error (1 records): RECORD_LIST_TOO_LARGE (error code 18): …');
+    expect(withSends(files, { sent: rows.length, acked: rows.length, failed: 0, errors: [], transactionErrors: [] }).ok).toBe(true);
+    const validate = new Ajv2020({ strict: true, allErrors: true }).compile(JSON.parse(readFileSync(resolve(FIXTURES, '../schema/harness-verify.schema.json'), 'utf8')));
+    for (const doc of [r, verifyRun(rows, [FIX_LOGS], { consumeLog: everything('read_committed') })]) {
+      expect(validate(JSON.parse(verifyReportJson(doc))), JSON.stringify(validate.errors)).toBe(true);
+    }
+  });
+});
+
 describe.skipIf(!HAVE_SHARED)('harness verify: the real-broker corpus', () => {
   it('reports every record intact, superseded or unacked-present, with no false alarm', () => {
     const rows = readManifest(resolve(SHARED, 'corpus/manifest.jsonl'));
@@ -147,10 +144,8 @@ describe.skipIf(!HAVE_SHARED)('harness verify: the real-broker corpus', () => {
 describe('harness verify: fault injection on temp copies', () => {
   it('a deleted batch: its records are lost, nothing else', () => {
     const logs = copyLogs();
-    const bs = batchesOf(join(logs, 'plain-0'));
-    const victim = bs.find((b, i) => i > 10 && bs[i + 1]?.file === b.file && bs[i - 1]?.file === b.file)!;
-    const buf = readFileSync(victim.file);
-    writeFileSync(victim.file, Buffer.concat([buf.subarray(0, victim.position), buf.subarray(victim.position + victim.size)]));
+    const victim = middleBatch(batchesOf(join(logs, 'plain-0')), 11);
+    removeBatch(victim);
     const r = verifyRun(fixtureRows, [logs]);
     expectOnly(r, fixtureRows, linesIn(fixtureRows, 'plain', victim.baseOffset, victim.lastOffset), 'lost');
     const gaps = r.partitions.find((p) => p.topic === 'plain')!.replicas[0]!.gaps;
@@ -159,23 +154,11 @@ describe('harness verify: fault injection on temp copies', () => {
 
   it('a flipped byte in a value: that record corrupted (value, crc), its batch-mates corrupted (crc), nothing else', () => {
     const logs = copyLogs();
-    const dir = join(logs, 'plain-0');
-    const file = join(dir, readdirSync(dir).filter((n) => n.endsWith('.log')).sort()[1]!);
-    let target: { pos: number; offset: number; base: number; last: number } | null = null;
-    for (const b of readBatches(file)) {
-      const rec = b.records({ withSpans: true }).records.find((x) => x.value !== null && x.value.length > 4);
-      if (rec && b.header.format === 'v2') {
-        target = { pos: rec.spans!.value[0] + 2, offset: Number(rec.offset), base: Number(b.header.baseOffset), last: Number(b.header.lastOffset) };
-        break;
-      }
-    }
-    const buf = readFileSync(file);
-    buf[target!.pos] ^= 0x20;
-    writeFileSync(file, buf);
+    const target = flipValueByte(join(logs, 'plain-0'));
     const r = verifyRun(fixtureRows, [logs]);
-    expectOnly(r, fixtureRows, linesIn(fixtureRows, 'plain', target!.base, target!.last), 'corrupted');
+    expectOnly(r, fixtureRows, linesIn(fixtureRows, 'plain', target.base, target.last), 'corrupted');
     for (const f of r.findings.filter((x) => x.class === 'corrupted')) {
-      expect(f.fields).toEqual(f.offset === target!.offset ? ['value'] : ['crc']);
+      expect(f.fields).toEqual(f.offset === target.offset ? ['value'] : ['crc']);
     }
   });
 
@@ -184,12 +167,7 @@ describe('harness verify: fault injection on temp copies', () => {
       const logs = copyLogs();
       const bs = batchesOf(join(logs, `${topic}-0`));
       const victim = bs.find((b) => !b.isControl && b.baseOffset > 5)!;
-      const last = bs[bs.length - 1]!;
-      const copy = Buffer.from(readFileSync(victim.file).subarray(victim.position, victim.position + victim.size));
-      // The broker would give the copy new offsets; the CRC does not cover the base offset.
-      copy.writeBigInt64BE(BigInt(last.lastOffset + 1), 0);
-      const tail = readFileSync(last.file);
-      writeFileSync(last.file, Buffer.concat([tail, copy]));
+      appendCopy(victim, bs[bs.length - 1]!);
       const r = verifyRun(fixtureRows, [logs]);
       expectOnly(r, fixtureRows, linesIn(fixtureRows, topic, victim.baseOffset, victim.lastOffset), 'duplicate');
       for (const f of r.findings.filter((x) => x.class === 'duplicate')) expect(f.cause).toBe(cause);
@@ -198,40 +176,22 @@ describe('harness verify: fault injection on temp copies', () => {
 
   it('two swapped batches: their records are misplaced, nothing else', () => {
     const logs = copyLogs();
-    const bs = batchesOf(join(logs, 'plain-0'));
-    const i = bs.findIndex((b, k) => k > 3 && bs[k + 1]?.file === b.file && b.lastOffset - b.baseOffset !== bs[k + 1]!.lastOffset - bs[k + 1]!.baseOffset);
-    const [a, b] = [bs[i]!, bs[i + 1]!];
-    const buf = readFileSync(a.file);
-    const ba = Buffer.from(buf.subarray(a.position, a.position + a.size));
-    const bb = Buffer.from(buf.subarray(b.position, b.position + b.size));
-    bb.writeBigInt64BE(BigInt(a.baseOffset), 0);
-    ba.writeBigInt64BE(BigInt(a.baseOffset + (b.lastOffset - b.baseOffset + 1)), 0);
-    writeFileSync(a.file, Buffer.concat([buf.subarray(0, a.position), bb, ba, buf.subarray(b.position + b.size)]));
+    const [a, b] = adjacentPair(batchesOf(join(logs, 'plain-0')), 4);
+    swapAdjacent(a, b);
     const r = verifyRun(fixtureRows, [logs]);
-    // A record whose bytes equal those now at its offset is still byte-identical there.
-    const rows = fixtureRows.filter((x) => x.topic === 'plain');
-    const content = (x: ManifestRow) => JSON.stringify([x.key, x.value, x.headers, x.timestamp]);
-    const nowAt = new Map<number, ManifestRow>();
-    for (const x of rows) {
-      if (x.offset! >= a.baseOffset && x.offset! <= a.lastOffset) nowAt.set(x.offset! + (b.lastOffset - b.baseOffset + 1), x);
-      if (x.offset! >= b.baseOffset && x.offset! <= b.lastOffset) nowAt.set(x.offset! - (a.lastOffset - a.baseOffset + 1), x);
-    }
-    const expected = linesIn(fixtureRows, 'plain', a.baseOffset, b.lastOffset).filter((l) => content(nowAt.get(fixtureRows[l - 1]!.offset!)!) !== content(fixtureRows[l - 1]!));
-    expectOnly(r, fixtureRows, expected, 'misplaced');
+    expectOnly(r, fixtureRows, misplacedBySwap(fixtureRows, 'plain', a, b), 'misplaced');
   });
 
   it('a dropped COMMIT marker: that transaction is unmarked, nothing else', () => {
     const logs = copyLogs();
-    const dir = join(logs, 'txn-0');
-    const bs = batchesOf(dir);
-    // Markers have a COMMIT or ABORT key; the control batch of a committed transaction is followed by the next one.
+    const bs = batchesOf(join(logs, 'txn-0'));
+    // The control batch right after a committed record closes a committed transaction.
     const txnRows = fixtureRows.filter((x) => x.topic === 'txn');
     const markers = bs.filter((b) => b.isControl);
     const k = markers.findIndex((m, j) => j > 0 && txnRows.some((x) => x.offset === m.baseOffset - 1 && x.txn === 'commit'));
     const m = markers[k]!;
     const prev = markers[k - 1]!;
-    const buf = readFileSync(m.file);
-    writeFileSync(m.file, Buffer.concat([buf.subarray(0, m.position), buf.subarray(m.position + m.size)]));
+    removeBatch(m);
     const r = verifyRun(fixtureRows, [logs]);
     expectOnly(r, fixtureRows, linesIn(fixtureRows, 'txn', prev.baseOffset + 1, m.baseOffset - 1), 'txn-unmarked');
     expect(r.totals.unexplainedGaps).toBe(1);
@@ -241,10 +201,9 @@ describe('harness verify: fault injection on temp copies', () => {
     const a = copyLogs();
     const b = copyLogs();
     const bs = batchesOf(join(b, 'plain-0'));
-    const lastFile = bs[bs.length - 1]!.file;
-    const inLast = bs.filter((x) => x.file === lastFile);
+    const inLast = bs.filter((x) => x.file === bs[bs.length - 1]!.file);
     const cut = inLast[Math.floor(inLast.length / 2)]!;
-    truncateSync(lastFile, cut.position + 7);
+    tearInside(cut);
     const r = verifyRun(fixtureRows, [a, b]);
     expectOnly(r, fixtureRows, linesIn(fixtureRows, 'plain', cut.baseOffset, 1e9), 'replica-missing');
     const cmp = r.replicas.find((x) => x.topic === 'plain')!;
