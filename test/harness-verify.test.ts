@@ -1,8 +1,9 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ConsumeEvent } from '../src/harness/consume-log.js';
+import { LogDirView } from '../src/harness/disk.js';
 import { type ManifestRow, readManifest } from '../src/harness/manifest.js';
 import { GOOD_CLASSES, type VerifyReport, verifyRun, withSends } from '../src/harness/verify.js';
 import { verifyReportJson, verifyReportText } from '../src/harness/report-text.js';
@@ -69,6 +70,21 @@ describe('harness verify: fixtures (real broker files, always present)', () => {
     const validate = ajv.compile(schema);
     expect(validate(doc), JSON.stringify(validate.errors)).toBe(true);
     expect(doc.schemaVersion).toBe(1);
+  });
+});
+
+describe('harness verify: a log dir that changes while it is read', () => {
+  it('a segment renamed after the listing (as the cleaner and retention do on a running broker): the partition is listed again and read', () => {
+    const logs = copyLogs();
+    const whole = new LogDirView(logs).partition('plain', 0)!;
+    const view = new LogDirView(logs);
+    const dir = join(logs, 'plain-0');
+    const first = readdirSync(dir).filter((n) => n.endsWith('.log')).sort()[0]!;
+    const inFirst = batchesOf(dir).filter((b) => b.file === join(dir, first)).reduce((n, b) => n + b.lastOffset - b.baseOffset + 1, 0);
+    renameSync(join(dir, first), join(dir, `${first}.deleted`));
+    const p = view.partition('plain', 0)!;
+    expect(p.records.length).toBe(whole.records.length - inFirst);
+    expect(p.batches.every((b) => !b.file.endsWith(first))).toBe(true);
   });
 });
 

@@ -5,7 +5,7 @@ import { abortedTxnEntries } from '../format/indexes.js';
 import { decodeControlRecord, decodeGroupCoordinatorRecord } from '../format/schema/index.js';
 import { parseOffsetCheckpoint } from '../format/text-files.js';
 import { readBatches } from '../io/batches.js';
-import { type PartitionDir, readLogDir } from '../io/logdir.js';
+import { type PartitionDir, readLogDir, readPartitionDir } from '../io/logdir.js';
 
 /**
  * What a partition holds on disk, reduced to what verification compares: per record a digest of
@@ -211,13 +211,32 @@ export function readDiskPartition(dir: PartitionDir, logDir: string, checkpoints
   return part;
 }
 
+/**
+ * Reads again (up to 5 times in all) when a file it had listed is gone: a running broker renames
+ * and deletes segments as it works (the cleaner swaps compacted segments in and renames the old
+ * ones to .deleted; retention deletes). `read` gets the attempt number, to list the folder again.
+ * A file deleted while open stays readable, so a listing that holds is read whole.
+ */
+function whileFilesMove<T>(read: (attempt: number) => T): T {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return read(attempt);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 4) throw e;
+    }
+  }
+}
+
+/** A partition folder's listing: the one given first, a fresh one after a file moved. */
+const relisted = (d: PartitionDir, attempt: number): PartitionDir => (attempt === 0 ? d : (readPartitionDir(d.path, d.name) ?? d));
+
 /** The partitions of a log dir, by `topic-partition` (live folders only), read lazily. */
 export class LogDirView {
   private dirs = new Map<string, PartitionDir>();
   private cache = new Map<string, DiskPartition>();
   private checkpoints: { cleaned: Map<string, number>; logStart: Map<string, number> };
   constructor(readonly path: string) {
-    for (const p of readLogDir(path).partitions) if (p.state === 'live') this.dirs.set(`${p.topic}-${p.partition}`, p);
+    for (const p of whileFilesMove(() => readLogDir(path)).partitions) if (p.state === 'live') this.dirs.set(`${p.topic}-${p.partition}`, p);
     this.checkpoints = { cleaned: checkpointOffsets(path, 'cleaner-offset-checkpoint'), logStart: checkpointOffsets(path, 'log-start-offset-checkpoint') };
   }
   has(topic: string, partition: number): boolean {
@@ -229,7 +248,7 @@ export class LogDirView {
     if (c) return c;
     const d = this.dirs.get(k);
     if (!d) return null;
-    const p = readDiskPartition(d, this.path, this.checkpoints);
+    const p = whileFilesMove((attempt) => readDiskPartition(relisted(d, attempt), this.path, this.checkpoints));
     this.cache.set(k, p);
     return p;
   }
@@ -245,30 +264,51 @@ export class LogDirView {
   }
 }
 
+/** An OffsetCommit record for a group's partition, as stored in `__consumer_offsets`. */
+export interface StoredCommit {
+  group: string;
+  topic: string;
+  partition: number;
+  offset: number;
+  commitTimestamp: number;
+}
+
 /** Latest committed offset per `group/topic/partition` from `__consumer_offsets` on disk (tombstones delete). */
-export function committedOffsets(view: LogDirView, groups?: ReadonlySet<string>): Map<string, { group: string; topic: string; partition: number; offset: number; commitTimestamp: number }> {
-  const out = new Map<string, { group: string; topic: string; partition: number; offset: number; commitTimestamp: number }>();
-  for (const d of view.consumerOffsetPartitions()) {
-    for (const seg of d.segments) {
-      if (!seg.log) continue;
-      for (const b of readBatches(seg.log)) {
-        if (b.header.format === 'v2' && b.header.isControl) continue;
-        for (const r of b.records().records) {
-          if (r.key === null) continue;
-          let rec;
-          try {
-            rec = decodeGroupCoordinatorRecord(r.key, r.value);
-          } catch {
-            continue;
-          }
-          if (rec.typeName !== 'OffsetCommit') continue;
-          const key = rec.data['key'] as { group: string; topic: string; partition: number };
-          if (groups && !groups.has(key.group)) continue;
-          const id = `${key.group}/${key.topic}/${key.partition}`;
-          const value = rec.data['value'] as { offset: number | bigint; commitTimestamp: number | bigint } | null;
-          if (value === null) out.delete(id);
-          else out.set(id, { group: key.group, topic: key.topic, partition: key.partition, offset: Number(value.offset), commitTimestamp: Number(value.commitTimestamp) });
+export function committedOffsets(view: LogDirView, groups?: ReadonlySet<string>): Map<string, StoredCommit> {
+  const out = new Map<string, StoredCommit>();
+  for (const listed of view.consumerOffsetPartitions()) {
+    // __consumer_offsets is compacted while the broker runs: its segments move too.
+    for (const [id, c] of whileFilesMove((attempt) => partitionCommits(relisted(listed, attempt), groups))) {
+      if (c === null) out.delete(id);
+      else out.set(id, c);
+    }
+  }
+  return out;
+}
+
+/** One __consumer_offsets partition's OffsetCommit records in log order (null: a tombstone). */
+function partitionCommits(d: PartitionDir, groups?: ReadonlySet<string>): Array<[string, StoredCommit | null]> {
+  const out: Array<[string, StoredCommit | null]> = [];
+  for (const seg of d.segments) {
+    if (!seg.log) continue;
+    for (const b of readBatches(seg.log)) {
+      if (b.header.format === 'v2' && b.header.isControl) continue;
+      for (const r of b.records().records) {
+        if (r.key === null) continue;
+        let rec;
+        try {
+          rec = decodeGroupCoordinatorRecord(r.key, r.value);
+        } catch {
+          continue;
         }
+        if (rec.typeName !== 'OffsetCommit') continue;
+        const key = rec.data['key'] as { group: string; topic: string; partition: number };
+        if (groups && !groups.has(key.group)) continue;
+        const value = rec.data['value'] as { offset: number | bigint; commitTimestamp: number | bigint } | null;
+        out.push([
+          `${key.group}/${key.topic}/${key.partition}`,
+          value === null ? null : { group: key.group, topic: key.topic, partition: key.partition, offset: Number(value.offset), commitTimestamp: Number(value.commitTimestamp) },
+        ]);
       }
     }
   }
