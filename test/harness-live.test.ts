@@ -52,14 +52,15 @@ if (SKIP) console.warn(`[kseg tests] harness live tests skipped: ${SKIP}.`);
 const RUN = `live${Date.now().toString(36)}`;
 const PREFIX = `kseg-${RUN}-`;
 const GROUP = `kseg-${RUN}-group`;
-const tmp = mkdtempSync(join(tmpdir(), 'kseg-harness-live-'));
-const temps: string[] = [tmp];
+/** The run's manifests and logs; made by the first beforeAll, so a skipped file leaves nothing behind. */
+let tmp = '';
+const temps: string[] = [];
 afterAll(() => {
   for (const t of temps) rmSync(t, { recursive: true, force: true });
 });
 
 const manifestOf = (p: ProfileName) => join(tmp, `${p}.ndjson`);
-const CONSUME_LOG = join(tmp, 'consumed.ndjson');
+const consumeLog = () => join(tmp, 'consumed.ndjson');
 
 function rowsOf(...profiles: ProfileName[]): ManifestRow[] {
   return profiles.flatMap((p) => readManifest(manifestOf(p)));
@@ -86,6 +87,8 @@ describe.skipIf(SKIP !== null)(`the harness live against Kafka ${KAFKA_VERSION}$
   const timings: string[] = [];
 
   beforeAll(async () => {
+    tmp = mkdtempSync(join(tmpdir(), 'kseg-harness-live-'));
+    temps.push(tmp);
     // `npm ci` builds dist/ in `prepare`; a developer running vitest directly may not have.
     if (!existsSync(resolve(REPO, 'dist/bundle/kseg.js'))) {
       const b = spawnSync('npm', ['run', 'build'], { cwd: REPO, encoding: 'utf8' });
@@ -154,7 +157,7 @@ describe.skipIf(SKIP !== null)(`the harness live against Kafka ${KAFKA_VERSION}$
   it('consume through a group: records read back, offsets committed', async () => {
     const topics = [...new Set(rowsOf(...PROFILES).map((r) => r.topic))];
     const t0 = Date.now();
-    const c = await consumeRun({ bootstrap, group: GROUP, topics, logPath: CONSUME_LOG, idleMs: 3000, commitEvery: 100 });
+    const c = await consumeRun({ bootstrap, group: GROUP, topics, logPath: consumeLog(), idleMs: 3000, commitEvery: 100 });
     timings.push(`consume ${c.records} records ${Date.now() - t0} ms`);
     expect(c.records).toBeGreaterThan(0);
     expect(c.commits).toBeGreaterThan(0);
@@ -210,7 +213,7 @@ describe.skipIf(SKIP !== null)(`the harness live against Kafka ${KAFKA_VERSION}$
 
   it('verify with the consume log: everything deliverable was delivered, every committed offset is in __consumer_offsets', () => {
     const rows = rowsOf(...PROFILES);
-    const events = readConsumeLog(CONSUME_LOG);
+    const events = readConsumeLog(consumeLog());
     const r = verifyRun(rows, logDirs, { consumeLog: events });
     expect(r.consumer!.isolation).toBe('read_committed');
     expect(r.consumer!.undelivered).toBe(0);
@@ -351,7 +354,7 @@ describe.skipIf(SKIP !== null)(`the harness live against Kafka ${KAFKA_VERSION}$
 
     it('records the consumer never got (dropped from the consume log): undelivered, nothing else', () => {
       const rows = rowsOf('tutorial');
-      const events = readConsumeLog(CONSUME_LOG);
+      const events = readConsumeLog(consumeLog());
       const p = tutorialPartition();
       const dropped = new Set(rows.filter((x) => x.topic === tut && x.partition === p).slice(0, 10).map((x) => x.offset));
       const kept = events.filter((e) => !(e.type === 'record' && e.topic === tut && e.partition === p && dropped.has(e.offset)));
@@ -362,7 +365,7 @@ describe.skipIf(SKIP !== null)(`the harness live against Kafka ${KAFKA_VERSION}$
 
     it("the batch of a group's last offset commit gone from __consumer_offsets: those partitions' commits mismatch, nothing else", () => {
       const rows = rowsOf('tutorial');
-      const events = readConsumeLog(CONSUME_LOG);
+      const events = readConsumeLog(consumeLog());
       const logs = copyOf(tut, '__consumer_offsets');
       // Where the group's commits are: the last batch holding one of its OffsetCommit records.
       let last: { dir: string; batch: BatchAt; keys: string[] } | null = null;
