@@ -50,8 +50,9 @@ if (here(path.join(DIR, 'package.json'))) {
   console.log(`harness-client: ${PACKAGES.map((n) => `${n}@${pinned[n]}`).join(', ')} installed in harness-client/`);
   process.exit(0);
 }
+const skipped = PACKAGES.filter((name) => installed(path.join(REPO, 'package.json'), name) !== pinned[name]);
 console.log(
-  `harness-client: npm skipped the optional ${PACKAGES.join(', ')} on Node ${process.version}; installing them into harness-client/ ` +
+  `harness-client: npm did not install the optional ${skipped.join(', ')} on Node ${process.version}; installing ${PACKAGES.join(', ')} into harness-client/ ` +
     '(npm warns EBADENGINE: @platformatic/dynamic-buffer and @platformatic/wasm-utils declare node >= 22.19 and run on Node 20)',
 );
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
