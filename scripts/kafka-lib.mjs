@@ -3,7 +3,7 @@
 // DumpLogSegments — as one process per run (runRealDumpLog) or many runs in one JVM (DumpDriver).
 // Test tooling and scripts only: nothing under src/ imports this.
 import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -14,7 +14,10 @@ export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 const POM = path.join(REPO, 'kafka/pom.xml');
 
 /** The pinned Kafka version: the one place it is written is kafka/pom.xml. */
-export const KAFKA_VERSION = /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(readFileSync(POM, 'utf8'))[1];
+const POM_TEXT = readFileSync(POM, 'utf8');
+export const KAFKA_VERSION = /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(POM_TEXT)[1];
+/** Names the pom's contents in the cache's completion marker: an artifact added to the pom is fetched. */
+const POM_KEY = `pom ${createHash('sha256').update(POM_TEXT).digest('hex').slice(0, 16)}`;
 
 /** Where the jars are copied: git-ignored, outside any log dir; KSEG_KAFKA_CACHE overrides. */
 export const CACHE = path.resolve(process.env.KSEG_KAFKA_CACHE ?? path.join(REPO, '.cache', `kafka-${KAFKA_VERSION}`));
@@ -39,8 +42,9 @@ export function javaMajor() {
   return m[1] === '1' ? Number(m[2]) : Number(m[1]);
 }
 
+/** Whether the cache holds this pom's jars (the marker lists every pom whose artifacts were copied in). */
 export function haveJars() {
-  return existsSync(COMPLETE);
+  return existsSync(COMPLETE) && readFileSync(COMPLETE, 'utf8').split('\n').includes(POM_KEY);
 }
 
 /**
@@ -58,11 +62,13 @@ export function missingForKafka() {
 /**
  * Copies Kafka's jars and their runtime dependencies into the cache (once; ~/.m2 keeps Maven's own
  * download, so a fresh clone's fetch is a copy). Throws with Maven's output when it fails.
+ * A cache filled for another version of the pom (worktrees share one) gets the missing jars added,
+ * never removed: JVMs of other checkouts may be running from it.
  */
 export function fetchKafka({ quiet = true } = {}) {
   if (haveJars()) return LIBS;
   mkdirSync(CACHE, { recursive: true });
-  rmSync(LIBS, { recursive: true, force: true });
+  if (!existsSync(COMPLETE)) rmSync(LIBS, { recursive: true, force: true });
   const r = spawnSync(
     'mvn',
     ['-B', ...(quiet ? ['-q'] : []), '-f', POM, 'dependency:copy-dependencies', `-DoutputDirectory=${LIBS}`, '-DincludeScope=runtime'],
@@ -74,7 +80,8 @@ export function fetchKafka({ quiet = true } = {}) {
     throw new Error(`mvn copied ${jars.length} jars into ${LIBS} but not Kafka ${KAFKA_VERSION}'s`);
   }
   writeLog4jConfigs();
-  writeFileSync(COMPLETE, `${jars.length} jars, Kafka ${KAFKA_VERSION}\n`);
+  const earlier = existsSync(COMPLETE) ? readFileSync(COMPLETE, 'utf8') : '';
+  writeFileSync(COMPLETE, `${earlier}${jars.length} jars, Kafka ${KAFKA_VERSION}\n${POM_KEY}\n`);
   return LIBS;
 }
 
