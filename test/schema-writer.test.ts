@@ -100,9 +100,12 @@ describe('writeMessage mirrors readMessage', () => {
 
   it('writes tagged fields only when they differ from the default, sorted by tag', () => {
     const p = GROUP_RECORDS.find((r) => r.type === 17)!;
-    // Epoch 1, MetadataHash 2, ValidatedTopologyEpoch -1 (default: omitted), LastAssignmentConfigs null (default: omitted).
-    expect(Buffer.from(writeMessage(p.value, { epoch: 1, metadataHash: 2, validatedTopologyEpoch: -1, lastAssignmentConfigs: null }, 0)).toString('hex'))
+    // Epoch 1, MetadataHash 2, ValidatedTopologyEpoch -1 (default: omitted), LastAssignmentConfigs [] (default: omitted).
+    expect(Buffer.from(writeMessage(p.value, { epoch: 1, metadataHash: 2, validatedTopologyEpoch: -1, lastAssignmentConfigs: [] }, 0)).toString('hex'))
       .toBe('00000001' + '0000000000000002' + '00');
+    // A null LastAssignmentConfigs differs from its default (an empty array in Kafka's generated class): tag 1, null.
+    expect(Buffer.from(writeMessage(p.value, { epoch: 1, metadataHash: 2, validatedTopologyEpoch: -1, lastAssignmentConfigs: null }, 0)).toString('hex'))
+      .toBe('00000001' + '0000000000000002' + '01' + '01' + '01' + '00');
     // Both tagged fields set: tag 0 (int32 5), tag 1 (one {key:"a", value:"b"}).
     expect(Buffer.from(writeMessage(p.value, { epoch: 1, metadataHash: 2, validatedTopologyEpoch: 5, lastAssignmentConfigs: [{ key: 'a', value: 'b' }] }, 0)).toString('hex'))
       .toBe('00000001' + '0000000000000002' + '02' + '00' + '04' + '00000005' + '01' + '06' + '02' + '0261' + '0262' + '00');

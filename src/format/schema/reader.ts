@@ -172,7 +172,7 @@ function readLength(c: Cursor, ctx: Ctx, compactOr: 'int16' | 'int32'): number {
   return compactOr === 'int16' ? c.int16() : c.int32();
 }
 
-function readScalar(c: Cursor, f: FieldSchema, ctx: Ctx, nullable: boolean): FieldValue {
+function readScalar(c: Cursor, f: FieldSchema, ctx: Ctx, nullable: boolean, tagged = false): FieldValue {
   switch (f.type) {
     case 'bool':
       return c.int8() !== 0;
@@ -212,17 +212,18 @@ function readScalar(c: Cursor, f: FieldSchema, ctx: Ctx, nullable: boolean): Fie
     }
     case 'struct': {
       if (nullable) {
-        // Nullable structs carry an int8 presence marker (-1 = null).
-        if (c.int8() < 0) return null;
+        // A nullable struct's presence marker: an int8 (-1 = null), or in a tagged field an unsigned
+        // varint (0 = null), as Kafka's generated read() has it
+        if (tagged ? c.uvarint() === 0 : c.int8() < 0) return null;
       }
       return readStruct(c, f.fields!, f.structVersions!, ctx, undefined);
     }
   }
 }
 
-function readField(c: Cursor, f: FieldSchema, ctx: Ctx): FieldValue {
+function readField(c: Cursor, f: FieldSchema, ctx: Ctx, tagged = false): FieldValue {
   const nullable = inRange(f.nullable, ctx.version);
-  if (!f.array) return readScalar(c, f, ctx, nullable);
+  if (!f.array) return readScalar(c, f, ctx, nullable, tagged);
   const n = readLength(c, ctx, 'int32');
   if (n < 0) {
     if (nullable) return null;
@@ -269,7 +270,7 @@ function readStruct(
         c.bytes(size); // unknown tagged field: kept raw by Kafka, never printed
       } else {
         const start = c.pos;
-        o[f.key] = readField(c, f, ctx);
+        o[f.key] = readField(c, f, ctx, true);
         spans?.set(f.key, [start, c.pos]);
       }
     }

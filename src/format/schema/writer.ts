@@ -122,7 +122,7 @@ function writeLength(w: ByteWriter, ctx: Ctx, n: number, nonFlexible: 'int16' | 
   else w.int32(n);
 }
 
-function writeScalar(w: ByteWriter, f: FieldSchema, v: FieldValue, ctx: Ctx, possible: Versions, nullable: boolean): void {
+function writeScalar(w: ByteWriter, f: FieldSchema, v: FieldValue, ctx: Ctx, possible: Versions, nullable: boolean, tagged = false): void {
   switch (f.type) {
     case 'bool':
       w.int8(v ? 1 : 0);
@@ -174,11 +174,10 @@ function writeScalar(w: ByteWriter, f: FieldSchema, v: FieldValue, ctx: Ctx, pos
     }
     case 'struct': {
       if (nullable) {
-        if (v === null) {
-          w.int8(-1);
-          return;
-        }
-        w.int8(1);
+        // presence marker: int8 -1/1, or in a tagged field an unsigned varint 0/1 (see reader.ts)
+        if (tagged) w.uvarint(v === null ? 0 : 1);
+        else w.int8(v === null ? -1 : 1);
+        if (v === null) return;
       }
       writeStruct(w, f.fields!, v as MessageData, ctx, intersect(possible, f.structVersions!));
       return;
@@ -186,10 +185,10 @@ function writeScalar(w: ByteWriter, f: FieldSchema, v: FieldValue, ctx: Ctx, pos
   }
 }
 
-function writeField(w: ByteWriter, f: FieldSchema, v: FieldValue, ctx: Ctx, possible: Versions): void {
+function writeField(w: ByteWriter, f: FieldSchema, v: FieldValue, ctx: Ctx, possible: Versions, tagged = false): void {
   const nullable = inRange(f.nullable, ctx.version);
   if (!f.array) {
-    writeScalar(w, f, v, ctx, possible, nullable);
+    writeScalar(w, f, v, ctx, possible, nullable, tagged);
     return;
   }
   if (v === null) {
@@ -210,7 +209,7 @@ function writeStruct(w: ByteWriter, fields: readonly FieldSchema[], data: Messag
     if (ctx.flexible && presentIn(f.tagged, ctx.version, present)) {
       if (isNonDefault(f, v)) {
         const sub = new ByteWriter();
-        writeField(sub, f, v, ctx, present);
+        writeField(sub, f, v, ctx, present, true);
         tagged.push({ tag: f.tag, bytes: sub.bytes });
       }
       continue;

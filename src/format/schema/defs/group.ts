@@ -89,21 +89,22 @@ export const GROUP_RECORDS: readonly RecordPair[] = [
         'TopicId uuid 0+',
         'TopicName string 0+',
         'NumPartitions int32 0+',
-        ['PartitionMetadata []PartitionMetadata 0+ #0@0+', ['Partition int32 0+', 'Racks []string 0+']],
+        ['PartitionMetadata []PartitionMetadata 0+', ['Partition int32 0+', 'Racks []string 0+']],
       ],
     ],
   ]),
   pair(5, 'ConsumerGroupMemberMetadata', GM, '0', '0+', [
-    'InstanceId string 0+ ?0+ =null',
-    'RackId string 0+ ?0+ =null',
+    'InstanceId string 0+ ?0+',
+    'RackId string 0+ ?0+',
     'ClientId string 0+',
     'ClientHost string 0+',
     'SubscribedTopicNames []string 0+',
-    'SubscribedTopicRegex string 0+ ?0+ =null',
+    'SubscribedTopicRegex string 0+ ?0+',
     'RebalanceTimeoutMs int32 0+ =-1',
-    'ServerAssignor string 0+ ?0+ =null',
+    'ServerAssignor string 0+ ?0+',
     [
-      'ClassicMemberMetadata ClassicMemberMetadata 0+ ?0+ #0@0+ =null',
+      // the default is an empty struct, not null: a null here is written (and printed as null)
+      'ClassicMemberMetadata ClassicMemberMetadata 0+ ?0+ #0@0+',
       ['SessionTimeoutMs int32 0+', ['SupportedProtocols []ClassicProtocol 0+', ['Name string 0+', 'Metadata bytes 0+']]],
     ],
   ]),
@@ -117,12 +118,13 @@ export const GROUP_RECORDS: readonly RecordPair[] = [
     'PartitionsPendingRevocation []TopicPartitions 0+',
   ], { TopicPartitions: ['0+', [...topicPartitions, 'AssignmentEpochs []int32 0+ ?0+ #0@0+']] }),
   pair(10, 'ShareGroupMemberMetadata', GM, '0', '0+', [
-    'RackId string 0+ ?0+ =null',
+    'RackId string 0+ ?0+',
     'ClientId string 0+',
     'ClientHost string 0+',
     'SubscribedTopicNames []string 0+',
   ]),
-  pair(11, 'ShareGroupMetadata', G, '0', '0+', ['Epoch int32 0+', 'MetadataHash int64 0+ #0@0+ =0']),
+  // unlike type 3, MetadataHash is a plain field here
+  pair(11, 'ShareGroupMetadata', G, '0', '0+', ['Epoch int32 0+', 'MetadataHash int64 0+']),
   pair(12, 'ShareGroupTargetAssignmentMetadata', G, '0', '0+', ['AssignmentEpoch int32 0+', ASSIGNMENT_TIMESTAMP]),
   pair(13, 'ShareGroupTargetAssignmentMember', GM, '0', '0+', [['TopicPartitions []TopicPartition 0+', topicPartitions]]),
   pair(14, 'ShareGroupCurrentMemberAssignment', GM, '0', '0+', [
@@ -146,7 +148,8 @@ export const GROUP_RECORDS: readonly RecordPair[] = [
     'Epoch int32 0+',
     'MetadataHash int64 0+',
     'ValidatedTopologyEpoch int32 0+ #0@0+ =-1',
-    ['LastAssignmentConfigs []LastAssignmentConfig 0+ ?0+ #1@0+ =null', ['Key string 0+', 'Value string 0+']],
+    // the default is an empty array, not null: a null here is written (and printed as null)
+    ['LastAssignmentConfigs []LastAssignmentConfig 0+ ?0+ #1@0+', ['Key string 0+', 'Value string 0+']],
   ]),
   pair(19, 'StreamsGroupMemberMetadata', GM, '0', '0+', [
     'InstanceId string 0+ ?0+',
@@ -175,7 +178,7 @@ export const GROUP_RECORDS: readonly RecordPair[] = [
     'ActiveTasksPendingRevocation []TaskIds 0+',
     'StandbyTasksPendingRevocation []TaskIds 0+',
     'WarmupTasksPendingRevocation []TaskIds 0+',
-  ], { TaskIds: ['0+', [...taskIds, 'AssignmentEpochs []int32 0+ ?0+ #0@0+ =null']] }),
+  ], { TaskIds: ['0+', [...taskIds, 'AssignmentEpochs []int32 0+ ?0+ #0@0+']] }),
   pair(23, 'StreamsGroupTopology', G, '0', '0+', [
     'Epoch int32 0+',
     [

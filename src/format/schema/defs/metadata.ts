@@ -7,9 +7,11 @@ const m = (name: string, apiKey: number, valid: string, fields: Parameters<typeo
 
 const endpoint = ['Name string 0+', 'Host string 0+', 'Port uint16 0+', 'SecurityProtocol int16 0+'];
 const feature = ['Name string 0+', 'MinSupportedVersion int16 0+', 'MaxSupportedVersion int16 0+'];
+/** Kafka 4.3 (KIP-1066): log directories the broker no longer places new partitions on. */
+const CORDONED_LOG_DIRS_4 = 'CordonedLogDirs []uuid 4+ ?4+ #1@4+ =null';
 
 export const METADATA_RECORDS: readonly MessageSchema[] = [
-  m('RegisterBrokerRecord', 0, '0-3', [
+  m('RegisterBrokerRecord', 0, '0-4', [
     'BrokerId int32 0+',
     'IsMigratingZkBroker bool 2+ =false',
     'IncarnationId uuid 0+',
@@ -20,6 +22,7 @@ export const METADATA_RECORDS: readonly MessageSchema[] = [
     'Fenced bool 0+ =true',
     'InControlledShutdown bool 1+ =false',
     'LogDirs []uuid 3+ #0@3+',
+    CORDONED_LOG_DIRS_4,
   ]),
   m('UnregisterBrokerRecord', 1, '0', ['BrokerId int32 0+', 'BrokerEpoch int64 0+']),
   m('TopicRecord', 2, '0', ['Name string 0+', 'TopicId uuid 0+']),
@@ -79,13 +82,14 @@ export const METADATA_RECORDS: readonly MessageSchema[] = [
     'Value float64 0+',
     'Remove bool 0+',
   ]),
-  m('ProducerIdsRecord', 15, '0', ['BrokerId int32 0+', 'BrokerEpoch int64 0+', 'NextProducerId int64 0+']),
-  m('BrokerRegistrationChangeRecord', 17, '0-2', [
+  m('ProducerIdsRecord', 15, '0', ['BrokerId int32 0+', 'BrokerEpoch int64 0+ =-1', 'NextProducerId int64 0+']),
+  m('BrokerRegistrationChangeRecord', 17, '0-3', [
     'BrokerId int32 0+',
     'BrokerEpoch int64 0+',
     'Fenced int8 0+ #0@0+ =0',
     'InControlledShutdown int8 1+ #1@1+ =0',
     'LogDirs []uuid 2+ #2@2+',
+    'CordonedLogDirs []uuid 3+ ?3+ #3@3+ =null',
   ]),
   m('AccessControlEntryRecord', 18, '0', [
     'Id uuid 0+',
@@ -113,7 +117,6 @@ export const METADATA_RECORDS: readonly MessageSchema[] = [
     ['Features []ControllerFeature 0+', feature],
   ]),
   m('ClearElrRecord', 28, '0', ['TopicName string 0+']),
-  m('UnregisterControllerRecord', 29, '0', ['ControllerId int32 0+']),
 ];
 
 /** `MetadataRecordType` enum name: the schema name in UPPER_SNAKE (`TopicRecord` → `TOPIC_RECORD`). */
