@@ -111,6 +111,70 @@ describe('DumpLogSegments parsers (examples from Kafka 4.3 tests)', () => {
 });
 
 /** Every record of the real KRaft metadata logs decodes to the JSON Kafka 4.3 printed for it. */
+/** Kafka 4.3.2's own output for records the modern corpus (scripts/modern-corpus.mjs) holds. */
+describe('Kafka 4.3.2 details the modern corpus showed', () => {
+  const hex = (h: string) => Uint8Array.from(Buffer.from(h, 'hex'));
+  const i64 = (v: bigint) => {
+    const b = Buffer.alloc(8);
+    b.writeBigInt64BE(v);
+    return b;
+  };
+
+  it('a KIP-848 member whose tagged ClassicMemberMetadata is null (an unsigned varint 0, printed as null)', () => {
+    const key = hex('0005000a6d6f6465726e2d6170700016534e634871305a56527253484c5030566b4657685177');
+    const value = hex(
+      '0000106d6f6465726e2d7374617469632d310024636f6e73756d65722d6d6f6465726e2d6170702d6d6f6465726e2d7374617469632d310b2f3132372e302e302e31020767726f75707301000493e00001000100',
+    );
+    expect(createOffsetsParser().parse({ offset: 0, key, value })).toEqual({
+      key: '{"type":"5","data":{"groupId":"modern-app","memberId":"SNcHq0ZVRrSHLP0VkFWhQw"}}',
+      value:
+        '{"version":"0","data":{"instanceId":"modern-static-1","rackId":null,"clientId":"consumer-modern-app-modern-static-1","clientHost":"/127.0.0.1","subscribedTopicNames":["groups"],"subscribedTopicRegex":"","rebalanceTimeoutMs":300000,"serverAssignor":null,"classicMemberMetadata":null}}',
+    });
+  });
+
+  it('a share group metadata value whose MetadataHash is a plain field', () => {
+    const value = new W().i16(0).i32(2).raw(i64(-8256698817993826264n)).uv(0).bytes;
+    expect(value.length).toBe(15);
+    expect(createOffsetsParser().parse({ offset: 9, key: new W().i16(11).str('share-gone').bytes, value }).value).toBe(
+      '{"version":"0","data":{"epoch":2,"metadataHash":-8256698817993826264}}',
+    );
+  });
+
+  it('share state with DeliveryCompleteCount (Kafka 4.3, tag 0), printed after StartOffset', () => {
+    const key = new W().i16(1).str('share-app').raw(new Uint8Array(16)).i32(0).bytes;
+    const value = new W().i16(0).i32(0).i32(0).i64(0).uv(2).i64(0).i64(199).i8(2).i16(1).uv(0).uv(1).uv(0).uv(4).i32(200).bytes;
+    expect(createShareGroupStateParser().parse({ offset: 0, key, value }).value).toBe(
+      '{"version":"0","data":{"snapshotEpoch":0,"leaderEpoch":0,"startOffset":0,"deliveryCompleteCount":200,"stateBatches":[{"firstOffset":0,"lastOffset":199,"deliveryState":2,"deliveryCount":1}]}}',
+    );
+  });
+
+  it('a coordinator key is read at version = its record type, which its parse error names', () => {
+    // an offset commit key (type 1) read by the share-group state decoder: ShareUpdateKey needs a 16-byte uuid
+    expect(createShareGroupStateParser().parse({ offset: 2, key: new W().i16(1).str('g').bytes, value: null })).toEqual({
+      key: "Error at offset 2, skipping. Could not read record with version 1 from key's buffer due to: null.",
+    });
+  });
+
+  it('metadata framing reads its varints as Java ints: past 31 bits they pass the size check and are cut to a short', () => {
+    const parse = (value: Uint8Array) => createRemoteLogMetadataParser().parse({ offset: 170, key: null, value }).value;
+    // a data record's value: e7 cc b0 e5 48 is 0x8cac2667 as a Java int, (short) 9831
+    expect(parse(hex('e7ccb0e548f06647a4c0'))).toBe(
+      'Error at offset 170, skipping. Could not deserialize metadata record due to unknown frame version 9831(only frame version 1 is supported)',
+    );
+    expect(createClusterMetadataParser().parse({ offset: 1, key: null, value: hex('f5f5828008') }).value).toBe(
+      'Error at 1, skipping. Could not deserialize metadata record due to unknown frame version -17675(only frame version 1 is supported)',
+    );
+    // below 2^31 a value over 32767 is still too large
+    expect(createClusterMetadataParser().parse({ offset: 1, key: null, value: new W().uv(40000).bytes }).value).toBe('Error at 1, skipping. Value for frame version was too large.');
+  });
+
+  it('the remote log decoder on a tombstone names record.internal.Record (Kafka 4.3)', () => {
+    expect(createRemoteLogMetadataParser().parse({ offset: 7, key: new W().i16(1).bytes, value: null }).value).toBe(
+      'Error at offset 7, skipping. Cannot invoke "java.nio.ByteBuffer.remaining()" because the return value of "org.apache.kafka.common.record.internal.Record.value()" is null',
+    );
+  });
+});
+
 describe.skipIf(!existsSync(resolve(SHARED, 'kraft')))('real metadata logs vs recorded Kafka 4.3 output', () => {
   const files = [
     'gritlab/__cluster_metadata-0/00000000000000000000.log',

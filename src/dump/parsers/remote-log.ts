@@ -123,7 +123,7 @@ const FORMATTERS: Record<number, (d: MessageData) => string> = {
 /** Throws SchemaError carrying the message DumpLogSegments prints after `skipping. `. */
 export function formatRemoteLogMetadata(value: Uint8Array | null): string {
   if (value === null) {
-    throw new SchemaError(NPE, 'Cannot invoke "java.nio.ByteBuffer.remaining()" because the return value of "org.apache.kafka.common.record.Record.value()" is null');
+    throw new SchemaError(NPE, 'Cannot invoke "java.nio.ByteBuffer.remaining()" because the return value of "org.apache.kafka.common.record.internal.Record.value()" is null');
   }
   const r = decodeApiMessageFrame(value, (apiKey) => SCHEMAS.get(apiKey));
   return FORMATTERS[r.type]!(r.data);

@@ -6,7 +6,7 @@ import { Cursor, type MessageData, type Spans, readFrom } from './reader.js';
 
 /**
  * Coordinator records (`CoordinatorRecordSerde`): key = int16 record type + key message (read at
- * version 0); value = int16 version + value message, or null for a tombstone.
+ * version = the record type); value = int16 version + value message, or null for a tombstone.
  */
 export interface CoordinatorRecord {
   type: number;
@@ -73,7 +73,9 @@ export function decodeCoordinatorRecord(
   const pair = FAMILIES[family].get(type);
   if (pair === undefined) throw new UnknownRecordTypeError(type);
   const keySpans = options.spans ? new Map() : undefined;
-  const keyData = readPart(kc, pair.key, 0, 'key', keySpans, false);
+  // Kafka reads the key at version = its record type (it prints that version when the key does not
+  // parse); keys have one version, so their fields read the same at any version
+  const keyData = readPart(kc, pair.key, type, 'key', keySpans, false);
   const typeName = pair.key.name.replace(/Key$/, '');
   if (value === null) return { type, typeName, key: keyData, value: null, pair, keySpans };
   const vc = new Cursor(value);

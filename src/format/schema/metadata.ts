@@ -29,8 +29,9 @@ function unsignedIntToShort(c: Cursor, entity: string): number {
   } catch (e) {
     throw new SchemaError(PARSE, `Error while reading ${entity}`, { cause: e });
   }
-  if (v > 0x7fff || v < 0) throw new SchemaError(PARSE, `Value for ${entity} was too large.`);
-  return v;
+  // Java's int: a varint past 31 bits reads negative, passes the check and is cast to a short
+  if (v > 0x7fff) throw new SchemaError(PARSE, `Value for ${entity} was too large.`);
+  return (v << 16) >> 16;
 }
 
 /** As `MetadataRecordSerde.read`; throws SchemaError with Kafka's message. A null value fails like Kafka's. */
