@@ -27,7 +27,8 @@ function loadJobs(expectedRoot: string): Job[] {
 
 /** The mode of a job, for the per-mode count (decoder modes belong to the internal-topics work). */
 function modeOf(job: Job): string {
-  const m = /\.([a-z]+)\.out$/.exec(job.stdoutFile);
+  // `-other`: a decoder on files it is not for (the modern sample's mistyped runs)
+  const m = /\.([a-z]+(?:-other)?)\.out$/.exec(job.stdoutFile);
   return job.stdoutFile.includes('/cli/') ? 'cli' : (m?.[1] ?? 'other');
 }
 
@@ -41,6 +42,8 @@ const CORPORA = [
   { label: 'kraft', cwd: resolve(SHARED, 'kraft'), expected: resolve(SHARED, 'kraft'), needsShared: true },
   { label: 'fixtures/corpus', cwd: FIXTURES, expected: resolve(FIXTURES, 'expected-corpus'), needsShared: false },
   { label: 'fixtures/kraft', cwd: resolve(FIXTURES, 'kraft'), expected: resolve(FIXTURES, 'expected-kraft'), needsShared: false },
+  // a sample of the modern corpus (Kafka 4.3.2 broker and clients), recorded by scripts/make-modern-fixtures.mjs
+  { label: 'fixtures/modern', cwd: resolve(FIXTURES, 'modern'), expected: resolve(FIXTURES, 'expected-modern'), needsShared: false },
 ];
 
 for (const { label, cwd: dir, expected, needsShared } of CORPORA) {
