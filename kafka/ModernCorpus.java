@@ -199,14 +199,18 @@ public final class ModernCorpus {
         return new ProducerRecord<>(topic, partition, null, key, value, h);
     }
 
-    static Properties producerProps(String clientId, Map<String, String> extra) {
+    /** A client's settings: the broker's address and byte-array (de)serializers, then `keyValues` in pairs. */
+    static Properties clientProps(boolean producer, String... keyValues) {
         Properties p = new Properties();
         p.put("bootstrap.servers", bootstrap);
-        p.put("client.id", clientId);
-        p.put("key.serializer", ByteArraySerializer.class.getName());
-        p.put("value.serializer", ByteArraySerializer.class.getName());
-        p.put("linger.ms", "5");
-        p.put("batch.size", "16384");
+        String[] serdes = producer ? new String[] { "key.serializer", "value.serializer" } : new String[] { "key.deserializer", "value.deserializer" };
+        for (String s : serdes) p.put(s, (producer ? ByteArraySerializer.class : ByteArrayDeserializer.class).getName());
+        for (int i = 0; i < keyValues.length; i += 2) if (keyValues[i + 1] != null) p.put(keyValues[i], keyValues[i + 1]);
+        return p;
+    }
+
+    static Properties producerProps(String clientId, Map<String, String> extra) {
+        Properties p = clientProps(true, "client.id", clientId, "linger.ms", "5", "batch.size", "16384");
         p.putAll(extra);
         return p;
     }
@@ -371,16 +375,8 @@ public final class ModernCorpus {
     }
 
     static Properties consumerProps(String protocol, String group, String instanceId) {
-        Properties c = new Properties();
-        c.put("bootstrap.servers", bootstrap);
-        c.put("group.id", group);
-        c.put("group.protocol", protocol);
-        c.put("key.deserializer", ByteArrayDeserializer.class.getName());
-        c.put("value.deserializer", ByteArrayDeserializer.class.getName());
-        c.put("auto.offset.reset", "earliest");
-        c.put("enable.auto.commit", "false");
-        if (instanceId != null) c.put("group.instance.id", instanceId);
-        return c;
+        return clientProps(false, "group.id", group, "group.protocol", protocol, "auto.offset.reset", "earliest",
+            "enable.auto.commit", "false", "group.instance.id", instanceId);
     }
 
     /** Two members polled in turn until they have read `groups`, committing with metadata as they go. */
@@ -439,13 +435,7 @@ public final class ModernCorpus {
     }
 
     static Properties shareProps(String group, String ackMode) {
-        Properties c = new Properties();
-        c.put("bootstrap.servers", bootstrap);
-        c.put("group.id", group);
-        c.put("key.deserializer", ByteArrayDeserializer.class.getName());
-        c.put("value.deserializer", ByteArrayDeserializer.class.getName());
-        c.put("share.acknowledgement.mode", ackMode);
-        return c;
+        return clientProps(false, "group.id", group, "share.acknowledgement.mode", ackMode);
     }
 
     /**
