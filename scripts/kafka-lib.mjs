@@ -314,7 +314,10 @@ export async function startBroker({ workDir, props = {}, startTimeoutMs = 120_00
   const properties = brokerProperties({ brokerPort, controllerPort, logDir, props });
   const propsFile = path.join(workDir, 'server.properties');
   writeFileSync(propsFile, Object.entries(properties).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
-  const clusterId = randomBytes(16).toString('base64url');
+  // like Kafka's Uuid.randomUuid(): never starting with '-', which kafka-storage would take for an option
+  let clusterId;
+  do clusterId = randomBytes(16).toString('base64url');
+  while (clusterId.startsWith('-'));
   const fmt = spawnSync(
     'java',
     javaArgs(TOOLS_LOG4J, 'kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', propsFile]),

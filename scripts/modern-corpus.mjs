@@ -65,7 +65,7 @@ export function modernCorpusKey() {
 export const MODERN_CACHE = path.join(path.dirname(CACHE), 'modern-corpus');
 
 /** Copies a log dir keeping holes (preallocated indexes are sparse): GNU cp, else Node's copy. */
-function copyDir(from, to) {
+export function copyLogDir(from, to) {
   const r = spawnSync('cp', ['-a', '--sparse=always', from, to], { stdio: 'pipe' });
   if (r.status !== 0) cpSync(from, to, { recursive: true });
 }
@@ -80,11 +80,17 @@ export async function generateModernCorpus(out, { log = () => {} } = {}) {
   const work = mkdtempSync(path.join(os.tmpdir(), 'kseg-modern-'));
   const rsmClasses = path.join(work, 'remote-storage-classes');
   const remoteDir = path.join(work, 'remote-storage');
-  compileRemoteStorage(rsmClasses);
-  const broker = await startBroker({
-    workDir: work,
-    props: { ...MODERN_BROKER_PROPS, 'remote.log.storage.manager.class.path': rsmClasses, 'rsm.config.dir': remoteDir },
-  });
+  let broker;
+  try {
+    compileRemoteStorage(rsmClasses);
+    broker = await startBroker({
+      workDir: work,
+      props: { ...MODERN_BROKER_PROPS, 'remote.log.storage.manager.class.path': rsmClasses, 'rsm.config.dir': remoteDir },
+    });
+  } catch (e) {
+    rmSync(work, { recursive: true, force: true });
+    throw e;
+  }
   log(`broker ${KAFKA_VERSION} up at ${broker.bootstrap} (${Date.now() - t0} ms)`);
   const lines = [`Kafka ${KAFKA_VERSION}, seed ${SEED}, key ${modernCorpusKey()}`];
   try {
@@ -98,16 +104,17 @@ export async function generateModernCorpus(out, { log = () => {} } = {}) {
     if (r.code !== 0 || steps.at(-1) !== 'done') {
       throw new Error(`kafka/ModernCorpus.java failed (exit ${r.code}):\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-6000)}\n--- server.log:\n${tail(broker.serverLog)}`);
     }
-    copyDir(broker.logDir, path.join(out, 'live-logs'));
+    copyLogDir(broker.logDir, path.join(out, 'live-logs'));
     lines.push(`live copy at ${Date.now() - t0} ms`);
-  } finally {
     const exit = await broker.stop();
     lines.push(`broker stopped (${exit?.code ?? exit?.signal}) at ${Date.now() - t0} ms`);
+    copyLogDir(broker.logDir, path.join(out, 'kafka-logs'));
+  } finally {
+    await broker.stop(); // a no-op after a clean stop; after a failure it stops the broker
+    rmSync(work, { recursive: true, force: true }); // the error carries the server log's tail
   }
-  copyDir(broker.logDir, path.join(out, 'kafka-logs'));
   for (const dir of ['kafka-logs', 'live-logs']) rmSync(path.join(out, dir, '.lock'), { force: true });
   writeFileSync(path.join(out, 'generator.txt'), lines.join('\n') + '\n');
-  rmSync(work, { recursive: true, force: true });
   log(`modern corpus in ${out} (${Date.now() - t0} ms)`);
   return out;
 }

@@ -1,10 +1,9 @@
-import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DumpDriver, KAFKA_VERSION } from '../scripts/kafka-lib.mjs';
-import { modernCorpus } from '../scripts/modern-corpus.mjs';
+import { copyLogDir, modernCorpus } from '../scripts/modern-corpus.mjs';
 import { type ModernJob, modernJobs } from '../scripts/modern-jobs.mjs';
 import { dumpInProcess } from './helpers.js';
 import { HAVE_KAFKA, ensureKafka } from './real-kafka.js';
@@ -53,16 +52,15 @@ describe.skipIf(!HAVE_KAFKA)(`modern corpus: kafka-dump-log and the real Kafka $
     ensureKafka();
     const cached = await modernCorpus({ log: (l) => console.log(`[modern-corpus] ${l}`) });
     // a copy: the real tool may create a missing index next to a segment, and nothing may change the cache
-    root = mkdtempSync(join(tmpdir(), 'kseg-modern-test-'));
-    const cp = spawnSync('cp', ['-a', '--sparse=always', `${cached}/.`, root]);
-    if (cp.status !== 0) cpSync(cached, root, { recursive: true });
+    root = join(mkdtempSync(join(tmpdir(), 'kseg-modern-test-')), 'corpus');
+    copyLogDir(cached, root);
     jobs = modernJobs(root);
     driver = new DumpDriver({ cwd: root });
   }, 900_000);
 
   afterAll(() => {
     driver?.close();
-    if (root) rmSync(root, { recursive: true, force: true });
+    if (root) rmSync(dirname(root), { recursive: true, force: true });
     let same = 0;
     let all = 0;
     const per = [...tally.entries()].map(([m, t]) => {
