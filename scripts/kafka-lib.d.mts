@@ -14,6 +14,8 @@ export interface JavaRun {
   code: number;
 }
 export function runRealDumpLog(args: readonly string[], opts?: { cwd?: string; timeoutMs?: number }): JavaRun;
+export const KAFKA_RUN_CLASS_JVM_OPTIONS: readonly string[];
+export function realDumpLogCommand(args: readonly string[]): { cmd: string; args: string[]; env: NodeJS.ProcessEnv };
 export function runJava(
   mainOrSource: string,
   args: readonly string[],

@@ -141,6 +141,36 @@ export function runRealDumpLog(args, { cwd = process.cwd(), timeoutMs = 600_000 
   return { stdout: r.stdout, stderr: r.stderr, code: r.status ?? 128 };
 }
 
+/**
+ * The JVM options Kafka's bin/kafka-run-class.sh gives every tool when the user sets none: its
+ * defaults for KAFKA_HEAP_OPTS, KAFKA_JVM_PERFORMANCE_OPTS and KAFKA_JMX_OPTS.
+ */
+export const KAFKA_RUN_CLASS_JVM_OPTIONS = [
+  '-Xmx256M',
+  '-server',
+  '-XX:+UseG1GC',
+  '-XX:MaxGCPauseMillis=20',
+  '-XX:InitiatingHeapOccupancyPercent=35',
+  '-XX:+ExplicitGCInvokesConcurrent',
+  '-Djava.awt.headless=true',
+  '-Dcom.sun.management.jmxremote',
+  '-Dcom.sun.management.jmxremote.authenticate=false',
+  '-Dcom.sun.management.jmxremote.ssl=false',
+];
+
+/**
+ * The command kafka-dump-log.sh execs (one JVM, kafka-run-class.sh's default options, the tools'
+ * log4j config), for a caller that runs and measures it itself: { cmd, args, env }.
+ */
+export function realDumpLogCommand(args) {
+  fetchKafka();
+  return {
+    cmd: 'java',
+    args: [...KAFKA_RUN_CLASS_JVM_OPTIONS, `-Dlog4j2.configurationFile=${TOOLS_LOG4J}`, '-cp', classpath(), 'org.apache.kafka.tools.DumpLogSegments', ...args],
+    env: JAVA_ENV,
+  };
+}
+
 /** Runs any Java main class on Kafka's classpath (its clients, its tools), with output inherited or captured. */
 export function runJava(mainOrSource, args, { cwd = process.cwd(), stdio = 'pipe', timeoutMs = 600_000, jvm = [] } = {}) {
   fetchKafka();
