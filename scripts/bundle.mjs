@@ -1,8 +1,12 @@
-// Bundles the two commands, the parallel dump's worker and kseg serve's into one file each (dist/bundle/), from
-// the tsc output in dist/. Why: Node loads an ES module graph file by file (resolve, read, compile,
-// link: ~100 files for kseg); one file per command starts faster — measured here (Node 20, 2 cores,
-// medians of 9): `kafka-dump-log --version` 0.120 -> 0.096 s, `kseg ls` over the corpus 0.216 ->
-// 0.177 s, and each worker thread of a parallel dump starts the same way.
+// Bundles the two commands, the parallel dump's worker and kseg serve's into one CommonJS file
+// each (dist/bundle/), from the tsc output in dist/. Why one file: Node loads an ES module graph
+// file by file (resolve, read, compile, link: ~100 files for kseg). Why CommonJS: the ES module
+// loader still costs a start of its own (asynchronous loading, a facade per built-in module, the
+// source of each CommonJS dependency parsed for its exports) that one require() does not; with
+// node:zlib and node:worker_threads loaded on first use, CPU time (user + system, medians of 31
+// runs, 2 cores under load; `node -e 0` 0.11 s): `kafka-dump-log --version` 0.25 -> 0.17 s, a
+// shallow dump of fixtures' plain-0 0.25 -> 0.17 s, `kseg ls fixtures/kafka-logs` 0.38 -> 0.33 s
+// (ES module bundles -> these).
 // dist/ (tsc) stays the library (package.json "exports"); only bin/ launches the bundles.
 import { build } from 'esbuild';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
@@ -20,20 +24,28 @@ const result = await build({
   entryNames: '[name]',
   bundle: true,
   platform: 'node',
-  format: 'esm',
+  // CommonJS, loaded with require() by the launchers: Node's ES module loader costs a start
+  // (async file loading, a facade per built-in module, each CommonJS dependency's source parsed
+  // for its exports) that a require() of one file does not (see FORMAT below).
+  format: 'cjs',
   target: 'node20',
   // Native addons and WebAssembly (loaded from their own package files at run time), and the
   // Kafka client, which only the harness's live path loads.
   external: ['@node-rs/crc32', 'snappy', 'zstd-napi', '@bokuweb/zstd-wasm', '@platformatic/kafka', 'lz4-napi'],
-  // CommonJS dependencies bundled into an ES module (commander) call require() for Node's modules.
-  banner: { js: "import { createRequire as __ksegRequire } from 'node:module'; const require = __ksegRequire(import.meta.url);" },
+  // The sources are ES modules: their import.meta.url (createRequire, the worker's path) is the
+  // bundle's own URL.
+  define: { 'import.meta.url': '__ksegModuleUrl' },
+  banner: { js: "const __ksegModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
   write: false,
 });
 
+// FORMAT: the package is "type": "module"; this makes the bundles' .js files CommonJS.
+const FORMAT = { path: path.join(root, 'dist/bundle/package.json'), contents: Buffer.from('{ "type": "commonjs" }\n') };
+
 // Each bundle replaces the old one in one rename, and only if it changed: tests that build while
 // other test files run the commands never load a half-written file.
-for (const file of result.outputFiles) {
+for (const file of [FORMAT, ...result.outputFiles]) {
   const old = (() => {
     try {
       return readFileSync(file.path);

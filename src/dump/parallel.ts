@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
+import type * as WorkerThreads from 'node:worker_threads';
+import type { MessagePort, Worker } from 'node:worker_threads';
 import { type Int64, addInt64 } from '../format/int64.js';
 import { JavaException } from './java-exception.js';
 import { type DumpLogOptions, type OffsetGap, type OpenedLog, dumpOpenedLog, formatRange, openLog, trailingBytesLine } from './log.js';
@@ -435,6 +437,9 @@ class WorkerPool {
 
   constructor(readonly size: number) {
     const script = workerScript();
+    // Loaded here, not at the module's start: node:worker_threads is not in Node's start-up
+    // snapshot, and only large dumps start workers.
+    const { MessageChannel, Worker } = createRequire(import.meta.url)('node:worker_threads') as typeof WorkerThreads;
     for (let i = 0; i < size; i++) {
       const channel = new MessageChannel();
       const signal = new Int32Array(new SharedArrayBuffer(4));
