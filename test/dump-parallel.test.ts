@@ -245,15 +245,47 @@ describe.skipIf(availableParallelism() < 2)('parallel deep dump == serial dump',
     const binary = Buffer.alloc(1_500_000);
     for (let i = 0; i < binary.length; i++) binary[i] = (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24;
     const text = Buffer.from('kafka '.repeat(250_000));
-    const small = buildSegment(batchesOf('plain-0', ['00000000000000000000.log']), 100_000, 4).log;
+    // Small batches first: a deep dump whose first batch is large against a range stays serial.
+    const small = buildSegment(batchesOf('plain-0', ['00000000000000000000.log']), 100_000, 0);
+    const last = small.anchors[small.anchors.length - 1]!;
+    const n = Number(small.log.readBigInt64BE(last)) + small.log.readInt32BE(last + 23) + 1;
     const f = join(dir, '00000000000000000004.log');
-    writeFileSync(f, Buffer.concat([batchWithValue(binary, 0), batchWithValue(text, 1), batchWithValue(binary.subarray(1), 2), batchWithValue(text, 3), small]));
+    const big = [batchWithValue(binary, n), batchWithValue(text, n + 1), batchWithValue(binary.subarray(1), n + 2), batchWithValue(text, n + 3)];
+    writeFileSync(f, Buffer.concat([small.log, ...big]));
     for (const mode of [['--print-data-log'], ['--print-data-log', '--skip-record-metadata']]) {
       const r = await compare([...mode, '--files', f]);
       expect(r.serial.code).toBe(0);
       expect(r.chunks).toBeGreaterThan(5);
       expect(r.serial.stdout.length).toBeGreaterThan(2 * binary.length + 2 * text.length);
     }
+  });
+
+  it('batches larger than a range: shallow ranges start at the batch inside them (no fallback); deep dumps stay serial', async () => {
+    // Chunks of MIN_BYTES / 8 = 32 KiB (shallow: SHALLOW_FACTOR times the threshold) and batches of
+    // 40-100 KB of pseudo-random bytes: most ranges hold no batch start, and the batch that starts
+    // in a range ends past it. Range starts that had to end inside their range fell back to serial.
+    let seed = 11;
+    const batches: Buffer[] = [];
+    for (let i = 0; i < 40; i++) {
+      const value = Buffer.alloc(40_000 + ((i * 15_485_863) % 60_000));
+      for (let k = 0; k < value.length; k++) value[k] = (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24;
+      batches.push(batchWithValue(value, i));
+    }
+    const f = join(dir, '00000000000000000005.log');
+    writeFileSync(f, Buffer.concat(batches));
+    const saved = process.env.KSEG_PARALLEL_MIN_BYTES;
+    process.env.KSEG_PARALLEL_MIN_BYTES = String(Math.floor(MIN_BYTES / SHALLOW_FACTOR));
+    try {
+      const fallbacks = parallelStats.fallbacks;
+      const r = await compare(['--files', f]);
+      expect(r.chunks).toBeGreaterThan(20);
+      expect(parallelStats.fallbacks).toBe(fallbacks);
+    } finally {
+      process.env.KSEG_PARALLEL_MIN_BYTES = saved;
+    }
+    const files = parallelStats.files;
+    expect((await dumpAsync(['--deep-iteration', '--files', f])).code).toBe(0);
+    expect(parallelStats.files).toBe(files);
   });
 
   it('DefaultDecoder (a running identity per record, numbered across runs) stays serial', async () => {

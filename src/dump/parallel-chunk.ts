@@ -58,9 +58,10 @@ export function formatChunk(open: () => SegmentFile, job: ChunkJob, opts: DumpLo
   try {
     const file = open();
     if (job.speculative) {
-      // Where the serial walk is expected to pass: the first plausible entry of the range. The
-      // main thread checks it against where the previous chunk stopped before using the output.
-      start = findPlausibleEntry(file, job.start, job.stopAt);
+      // Where the serial walk is expected to pass: the first plausible entry that starts in the
+      // range (it may end past it: batches larger than a range). The main thread checks it
+      // against where the previous chunk stopped before using the output.
+      start = findPlausibleEntry(file, job.start, job.windowEnd, { before: job.stopAt });
       onStart(start);
     }
     if (start !== null) {

@@ -60,6 +60,20 @@ export class SegmentFile {
     return { buf: this.buf, at: 0, available: got };
   }
 
+  /**
+   * File bytes [pos, pos + len) for a glance (len <= 64, clamped to the file end), without moving
+   * the window: from it when it holds them, else read alone into a small buffer of the file's.
+   * Valid until the next call. Returns the buffer, the index of `pos` in it and the bytes there.
+   */
+  peek(pos: number, len: number): { buf: Uint8Array; at: number; available: number } {
+    const want = Math.max(0, Math.min(len, this.size - pos));
+    if (pos >= this.bufStart && pos + want <= this.bufStart + this.bufLen) return { buf: this.buf, at: pos - this.bufStart, available: want };
+    const got = want > 0 ? readSync(this.fd, this.small, 0, want, pos) : 0;
+    this.bytesRead += got;
+    return { buf: this.small, at: 0, available: got };
+  }
+  private readonly small = Buffer.allocUnsafe(64);
+
   /** Reads [pos, pos+len) into a fresh buffer (for small structures that outlive the window). */
   readCopy(pos: number, len: number): Buffer {
     const w = this.window(pos, len);
@@ -166,7 +180,7 @@ const EMPTY = new Uint8Array(0);
  * (v2) a known codec id and a record count >= 0, and its checksum verifies. Random bytes pass
  * with odds of about 2^-32 (the checksum), so this finds where batches resume after damage.
  */
-export function isPlausibleEntryAt(file: SegmentFile, q: number, end: number): boolean {
+export function isPlausibleEntryAt(file: SegmentFile, q: number, end: number, followed = false): boolean {
   if (q >= end) return false;
   const h = file.window(q, RECORD_BATCH_OVERHEAD);
   if (h.available < HEADER_SIZE_UP_TO_MAGIC) return false;
@@ -189,14 +203,29 @@ export function isPlausibleEntryAt(file: SegmentFile, q: number, end: number): b
     const keyLength = readInt32(h.buf, h.at + k);
     const valueAt = k + 4 + Math.max(keyLength, 0);
     if (keyLength < -1 || valueAt + 4 > f.totalSize) return false;
-    // (The 4 bytes alone: a key length read from record bytes may put them megabytes away.)
-    const v = file.window(q + valueAt, 4);
+    // (The 4 bytes alone: a key length read from record bytes may put them megabytes away, and
+    // moving the window there and back would read two windows for each such candidate.)
+    const v = file.peek(q + valueAt, 4);
     const valueLength = readInt32(v.buf, v.at);
     if (valueLength < -1 || valueAt + 4 + Math.max(valueLength, 0) !== f.totalSize) return false;
   }
+  if (followed && !framesNext(file, q + f.totalSize, end)) return false;
   // Checksummed window by window: a claimed entry larger than the window (often a size read from
   // record bytes, up to the file's end) never grows it.
   return entryChecksumMatches(file, q, f.totalSize, magic);
+}
+
+/**
+ * Whether what follows an entry ending at `p` looks like the walk going on: the walk's end (fewer
+ * than a header's bytes before `end`), or an entry header with magic 0-2 and a size that fits by
+ * `end`. Read with `peek`: the window stays where the caller's scan is.
+ */
+function framesNext(file: SegmentFile, p: number, end: number): boolean {
+  if (p >= end - HEADER_SIZE_UP_TO_MAGIC) return true;
+  const h = file.peek(p, HEADER_SIZE_UP_TO_MAGIC);
+  if (h.available < HEADER_SIZE_UP_TO_MAGIC) return false;
+  const magic = readInt8(h.buf, h.at + 16);
+  return magic >= 0 && magic <= 2 && frameAt(h.buf, h.at, h.at + (end - p)).kind === 'entry';
 }
 
 /**
@@ -224,10 +253,18 @@ export function entryChecksumMatches(file: SegmentFile, q: number, totalSize: nu
   return c.stored === c.computed;
 }
 
-/** The first position in [from, end) where a plausible entry starts (isPlausibleEntryAt), or null. */
-export function findPlausibleEntry(file: SegmentFile, from: number, end: number): number | null {
+/**
+ * The first position in [from, end) where a plausible entry starts (isPlausibleEntryAt), or null.
+ * With `likely`, only positions before `likely.before` are candidates (their entries may run on to
+ * `end`), and an entry must also be followed by the walk's end or another entry's header: a guess
+ * at where the walk passes, for a parallel dump's range (see parallel-chunk.ts). Why the second
+ * condition: a candidate in record bytes may claim most of the window as its size, and its
+ * checksum would be computed over all of it (megabytes per candidate); random bytes pass this
+ * check first with odds of about 1/2000. A wrong guess only costs speed (the dump checks it).
+ */
+export function findPlausibleEntry(file: SegmentFile, from: number, end: number, likely?: { before: number }): number | null {
   // 26 bytes: the smallest entry (a magic-0 message with empty key and value).
-  const last = end - 26;
+  const last = Math.min(end - 26, (likely?.before ?? Infinity) - 1);
   let q = from;
   while (q <= last) {
     // A tight scan for a magic byte of 0-2 first: most positions fail there (in random bytes, 253
@@ -243,7 +280,7 @@ export function findPlausibleEntry(file: SegmentFile, from: number, end: number)
     while (i < n && buf[magicAt + i]! > 2) i++;
     q += i;
     if (i === n) continue;
-    if (isPlausibleEntryAt(file, q, end)) return q;
+    if (isPlausibleEntryAt(file, q, end, likely !== undefined)) return q;
     q++;
   }
   return null;
