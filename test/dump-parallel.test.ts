@@ -260,19 +260,21 @@ describe.skipIf(availableParallelism() < 2)('parallel deep dump == serial dump',
     }
   });
 
-  it('batches larger than a range: shallow ranges start at the batch inside them (no fallback); deep dumps stay serial', async () => {
-    // Chunks of MIN_BYTES / 8 = 32 KiB (shallow: SHALLOW_FACTOR times the threshold) and batches of
-    // 40-100 KB of pseudo-random bytes: most ranges hold no batch start, and the batch that starts
-    // in a range ends past it. Range starts that had to end inside their range fell back to serial.
+  it('batches larger than a range: ranges start at the batch that starts inside them (no fallback); a first batch that large keeps the dump serial', async () => {
+    // Ranges of ~10 KiB (shallow, threshold lowered) and, after a small batch, batches of 40-100 KB
+    // of pseudo-random bytes: most ranges hold no batch start, and the batch that starts in a range
+    // ends past it. (Range starts that had to end inside their range fell back to serial.)
     let seed = 11;
-    const batches: Buffer[] = [];
-    for (let i = 0; i < 40; i++) {
+    const batches: Buffer[] = [batchWithValue(Buffer.from('small'), 0)];
+    for (let i = 1; i <= 40; i++) {
       const value = Buffer.alloc(40_000 + ((i * 15_485_863) % 60_000));
       for (let k = 0; k < value.length; k++) value[k] = (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24;
       batches.push(batchWithValue(value, i));
     }
     const f = join(dir, '00000000000000000005.log');
     writeFileSync(f, Buffer.concat(batches));
+    const large = join(dir, '00000000000000000006.log');
+    writeFileSync(large, Buffer.concat(batches.slice(1)));
     const saved = process.env.KSEG_PARALLEL_MIN_BYTES;
     process.env.KSEG_PARALLEL_MIN_BYTES = String(Math.floor(MIN_BYTES / SHALLOW_FACTOR));
     try {
@@ -280,12 +282,12 @@ describe.skipIf(availableParallelism() < 2)('parallel deep dump == serial dump',
       const r = await compare(['--files', f]);
       expect(r.chunks).toBeGreaterThan(20);
       expect(parallelStats.fallbacks).toBe(fallbacks);
+      const files = parallelStats.files;
+      for (const mode of [[], ['--deep-iteration']]) expect((await dumpAsync([...mode, '--files', large])).code).toBe(0);
+      expect(parallelStats.files).toBe(files);
     } finally {
       process.env.KSEG_PARALLEL_MIN_BYTES = saved;
     }
-    const files = parallelStats.files;
-    expect((await dumpAsync(['--deep-iteration', '--files', f])).code).toBe(0);
-    expect(parallelStats.files).toBe(files);
   });
 
   it('DefaultDecoder (a running identity per record, numbered across runs) stays serial', async () => {
