@@ -1,39 +1,38 @@
 /**
  * kseg as a library: read Kafka log dirs (`log.dirs`) without a broker. `openLogDir` is the entry
- * point; the lower layers (decoders, segment readers, seeks, summaries) are exported as well for
- * callers that need them. Everything here is read-only.
+ * point; the audit, the pure decoders and the harness's verify are exported beside it (docs/api.md).
+ * Everything here is read-only. The public types use no Node type (`Buffer`, `NodeJS.*`): a
+ * TypeScript consumer needs no `@types/node`.
  */
-import { basename } from 'node:path';
 import type { BatchHeader } from './format/batch.js';
 import type { Int64 } from './format/int64.js';
 import type { LogRecord, RecordHeader } from './format/record.js';
 import { type LogBatch, readBatches } from './io/batches.js';
-import { type LogDir, type PartitionDir, type SegmentFiles, readLogDir, readPartitionDir } from './io/logdir.js';
-import {
-  type LogDirSummary,
-  type PartitionSummary,
-  type StatsResult,
-  type SummaryOptions,
-  StatsAccumulator,
-  accumulateSegment,
-  summarizeListing,
-  summarizePartition,
-} from './io/partition.js';
+import type { LogDir, PartitionDir, SegmentFiles } from './io/logdir.js';
+import { StatsAccumulator, type LogDirSummary, type PartitionSummary, type StatsResult, type SummaryOptions, accumulateSegment, summarizeListing, summarizePartition } from './io/partition.js';
+import { listingOf, resolveDirectory } from './io/paths.js';
 import { type ReadIssue, type ReadRecordsOptions, readPartitionRecords } from './io/seek.js';
 
-/** One record as stored, with where it came from. Its bytes stay valid after iteration moves on. */
+/**
+ * One record as stored, with where it came from. Its bytes stay valid after iteration moves on.
+ *
+ * Offsets, timestamps and producer ids are plain numbers: exact for every value below 2^53 (nine
+ * quadrillion; Kafka's offsets and millisecond timestamps stay far below), so `r.offset + 1` just
+ * works. `raw` holds the record as decoded, with each int64 as `Int64` (`number | bigint`, a bigint
+ * only beyond 2^53): the exact escape for a value that large (a damaged batch can claim one).
+ */
 export interface DiskRecord {
   topic: string;
   partition: number;
-  offset: Int64;
+  offset: number;
   /** Epoch ms (-1 for magic 0 messages). LogAppendTime batches give the broker's append time. */
-  timestamp: Int64;
+  timestamp: number;
   timestampType: BatchHeader['timestampType'];
   key: Uint8Array | null;
   value: Uint8Array | null;
   headers: RecordHeader[];
   /** -1 for non-idempotent producers and legacy messages. */
-  producerId: Int64;
+  producerId: number;
   producerEpoch: number;
   sequence: number;
   isTransactional: boolean;
@@ -46,21 +45,56 @@ export interface DiskRecord {
   /** The `.log` file and the batch's header (its `position` is the byte offset in that file). */
   file: string;
   batch: BatchHeader;
-  /** The decoded record with every raw field (sizes, deltas, attributes). */
+  /** The decoded record with every raw field (sizes, deltas, attributes), int64s exact. */
   raw: LogRecord;
 }
 
-export interface RecordsOptions extends ReadRecordsOptions {
+/**
+ * Damage met while reading (a batch whose checksum fails, bytes that do not decode, a torn tail),
+ * thrown by `records()` and `batches()` unless an `onIssue` handler is given: damage is never
+ * skipped silently.
+ */
+export class LogDamageError extends Error {
+  override name = 'LogDamageError';
+  readonly file: string;
+  /** Byte position in `file` (-1 when unknown). */
+  readonly position: number;
+  constructor(issue: ReadIssue) {
+    super(`${issue.file}: byte ${issue.position}: ${issue.message}`);
+    this.file = issue.file;
+    this.position = issue.position;
+  }
+}
+
+/** What to do with damage: report it to `onIssue` and read on, or (no handler) throw a LogDamageError. */
+function issueHandler(onIssue: ((issue: ReadIssue) => void) | undefined): (issue: ReadIssue) => void {
+  return (
+    onIssue ??
+    ((issue) => {
+      throw new LogDamageError(issue);
+    })
+  );
+}
+
+export interface RecordsOptions extends Omit<ReadRecordsOptions, 'onIssue' | 'stats' | 'chunk'> {
   /** Also yield control records (default false, as a consumer sees the log). */
   control?: boolean;
   /** Skip records of aborted transactions (read_committed). Default false: everything on disk. */
   committedOnly?: boolean;
+  /**
+   * Called for each piece of damage met (file, byte position, what), and the read goes on past it.
+   * Without it, the first damage throws a LogDamageError.
+   */
+  onIssue?: (issue: ReadIssue) => void;
 }
 
 export interface BatchesOptions {
   /** Skip batches whose last offset is below this offset (whole segments are skipped by base offset). */
   fromOffset?: Int64;
-  /** Called for a segment whose walk stopped before its end (corrupt or truncated bytes). */
+  /**
+   * Called for a batch whose checksum fails and for a segment whose walk stopped before its end
+   * (corrupt or truncated bytes), and the read goes on. Without it, damage throws a LogDamageError.
+   */
   onIssue?: (issue: ReadIssue) => void;
 }
 
@@ -108,6 +142,7 @@ function segmentsFrom(dir: PartitionDir, fromOffset: Int64 | undefined): Segment
 }
 
 async function* batchesOf(dir: PartitionDir, options: BatchesOptions): AsyncGenerator<LogBatch> {
+  const onIssue = issueHandler(options.onIssue);
   for (const seg of segmentsFrom(dir, options.fromOffset)) {
     if (!seg.log) continue;
     const it = readBatches(seg.log, { detach: true, boundUnverified: true });
@@ -116,7 +151,7 @@ async function* batchesOf(dir: PartitionDir, options: BatchesOptions): AsyncGene
       if (step.done) {
         const end = step.value;
         if (end.position < end.fileSize) {
-          options.onIssue?.({
+          onIssue({
             file: seg.log,
             position: end.position,
             message: end.undersized
@@ -128,13 +163,16 @@ async function* batchesOf(dir: PartitionDir, options: BatchesOptions): AsyncGene
       }
       const b = step.value;
       if (options.fromOffset !== undefined && BigInt(b.header.format === 'v2' ? b.header.lastOffset : b.header.offset) < BigInt(options.fromOffset)) continue;
+      if (!b.crcValid()) onIssue({ file: seg.log, position: b.header.position, message: `batch at byte ${b.header.position}: stored checksum does not match its bytes (corrupt batch)` });
       yield b;
     }
   }
 }
 
+const num = (v: Int64): number => (typeof v === 'bigint' ? Number(v) : v);
+
 async function* recordsOf(dir: PartitionDir, options: RecordsOptions): AsyncGenerator<DiskRecord> {
-  for (const r of readPartitionRecords(dir, options)) {
+  for (const r of readPartitionRecords(dir, { ...options, onIssue: issueHandler(options.onIssue) })) {
     const h = r.batch.header;
     const isControl = h.format === 'v2' && h.isControl;
     if (isControl && !options.control) continue;
@@ -143,13 +181,13 @@ async function* recordsOf(dir: PartitionDir, options: RecordsOptions): AsyncGene
     yield {
       topic: dir.topic,
       partition: dir.partition,
-      offset: rec.offset,
-      timestamp: rec.timestamp,
+      offset: num(rec.offset),
+      timestamp: num(rec.timestamp),
       timestampType: h.timestampType,
       key: rec.key,
       value: rec.value,
       headers: rec.headers,
-      producerId: h.format === 'v2' ? h.producerId : -1,
+      producerId: h.format === 'v2' ? num(h.producerId) : -1,
       producerEpoch: h.format === 'v2' ? h.producerEpoch : -1,
       sequence: rec.sequence,
       isTransactional: h.format === 'v2' && h.isTransactional,
@@ -185,20 +223,15 @@ function partitionOf(dir: PartitionDir): Partition {
 
 /**
  * Opens a log dir (the folder of `log.dirs`) or a single partition folder. Only the listing is
- * read here; segments are read when iterated.
+ * read here; segments are read when iterated. A path that is neither (missing, a file, a folder
+ * with no partition folders) throws a PathError saying so: `<path>: <what>`.
  */
 export function openLogDir(path: string): KafkaLogDir {
-  let listing = readLogDir(path);
-  if (listing.partitions.length === 0) {
-    // A partition folder given directly: treat it as a log dir of one partition.
-    const p = readPartitionDir(path, basename(path));
-    if (p !== null && (p.segments.length > 0 || p.leaderEpochCheckpoint !== undefined || p.partitionMetadata !== undefined)) {
-      listing = { path, partitions: [p], files: [] };
-    }
-  }
+  const target = resolveDirectory(path);
+  const listing = listingOf(target);
   const partitions = listing.partitions.map(partitionOf);
   return {
-    path,
+    path: target.path,
     listing,
     partitions: () => partitions,
     partition: (topic, partition) => partitions.find((p) => p.topic === topic && p.partition === partition),
@@ -206,52 +239,34 @@ export function openLogDir(path: string): KafkaLogDir {
   };
 }
 
-// The layers underneath, for callers that need more than openLogDir.
+// What else the library offers: the audit, the pure decoders (bytes in, values out), the JSON
+// conventions, the harness's verify. The I/O and dump internals stay internal (docs/api.md).
+export { PathError } from './io/paths.js';
+export type { ReadIssue } from './io/seek.js';
+export type { LogBatch } from './io/batches.js';
+export type { LogDir, PartitionDir, SegmentFiles, IrregularEntry, EntryType } from './io/logdir.js';
+export type {
+  LogDirSummary,
+  PartitionSummary,
+  SegmentSummary,
+  IndexSanity,
+  IndexVerdict,
+  StatsResult,
+  Distribution,
+  Problem,
+  SummaryOptions,
+} from './io/partition.js';
+export type { Int64 } from './format/int64.js';
+export type { BatchHeader, RecordBatchHeader, LegacyEntryHeader } from './format/batch.js';
+export type { LogRecord, RecordHeader, DecodedRecords } from './format/record.js';
+export { decodeBatchHeader, RECORD_BATCH_OVERHEAD } from './format/batch.js';
+export { decodeBatchRecords, decodeLegacyRecords } from './format/record.js';
+export { FormatError, type FormatErrorKind } from './format/errors.js';
 export { decompress, crc32, crc32c, CodecError, COMPRESSION_NAMES, CompressionType } from './codec/index.js';
 export type { CompressionTypeId, CompressionName } from './codec/index.js';
-export {
-  decodeBatchHeader,
-  lastOffsetOf,
-  incrementSequence,
-  frameAt,
-  RECORD_BATCH_LAYOUT,
-  RECORD_BATCH_OVERHEAD,
-  type BatchHeader,
-  type RecordBatchHeader,
-  type LegacyEntryHeader,
-} from './format/batch.js';
-export {
-  decodeBatchRecords,
-  decodeLegacyRecords,
-  readRecordFields,
-  RecordFields,
-  HEADER_FIELDS,
-  type LogRecord,
-  type RecordHeader,
-  type DecodedRecords,
-  type RecordSpans,
-} from './format/record.js';
-export { FormatError, type FormatErrorKind } from './format/errors.js';
-export type { Int64 } from './format/int64.js';
-export {
-  offsetIndexEntries,
-  timeIndexEntries,
-  abortedTxnEntries,
-  offsetIndexLookupSlot,
-  timeIndexLookupSlot,
-  type OffsetIndexEntry,
-  type TimeIndexEntry,
-  type AbortedTxnEntry,
-} from './format/indexes.js';
+export { offsetIndexEntries, timeIndexEntries, abortedTxnEntries, type OffsetIndexEntry, type TimeIndexEntry, type AbortedTxnEntry } from './format/indexes.js';
 export { decodeProducerSnapshot, type ProducerSnapshot, type ProducerSnapshotEntry } from './format/producer-snapshot.js';
-export {
-  parseOffsetCheckpoint,
-  parseLeaderEpochCheckpoint,
-  parsePartitionMetadata,
-  parseProperties,
-  parseQuorumState,
-  TextFileError,
-} from './format/text-files.js';
+export { parseOffsetCheckpoint, parseLeaderEpochCheckpoint, parsePartitionMetadata, parseProperties, parseQuorumState, TextFileError } from './format/text-files.js';
 export {
   decodeGroupCoordinatorRecord,
   decodeTransactionLogRecord,
@@ -260,44 +275,7 @@ export {
   decodeControlRecord,
   type DecodedRecord,
 } from './format/schema/index.js';
-export { readBatches, type LogBatch, type ReadBatchesOptions, type WalkEnd } from './io/batches.js';
-export { readLogDir, readPartitionDir, parseTopicPartition, classifyPath, type LogDir, type PartitionDir, type SegmentFiles } from './io/logdir.js';
-export {
-  summarizeLogDir,
-  summarizePartition,
-  summarizeSegment,
-  offsetIndexSanity,
-  timeIndexSanity,
-  logDirFromServerProperties,
-  StatsAccumulator,
-  accumulateSegment,
-  type LogDirSummary,
-  type PartitionSummary,
-  type SegmentSummary,
-  type IndexSanity,
-  type IndexVerdict,
-  type StatsResult,
-  type Distribution,
-  type Problem,
-  type SummaryOptions,
-} from './io/partition.js';
-export {
-  seekOffset,
-  seekTime,
-  readPartitionRecords,
-  segmentSourceOfFile,
-  segmentSourceOfPartition,
-  newReadStats,
-  type SegmentSource,
-  type PartitionRecord,
-  type SeekPosition,
-  type TimeSeekResult,
-  type SeekOptions,
-  type ReadRecordsOptions,
-  type ReadStats,
-  type ReadIssue,
-} from './io/seek.js';
-export { SCHEMA_VERSION, int64Json, toJson } from './view/json.js';
+export { SCHEMA_VERSIONS, int64Json, toJson } from './view/json.js';
 export { auditPath, AuditInputError, ANOMALY_CLASSES, type Anomaly, type AnomalyClass, type AuditOptions, type AuditReport, type Severity } from './audit/index.js';
 export { verifyRun, RECORD_CLASSES, type RecordClass, type VerifyReport } from './harness/verify.js';
 export { readManifest, parseManifest, type ManifestRow } from './harness/manifest.js';

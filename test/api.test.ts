@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type DiskRecord, HEADER_FIELDS, RecordFields, decodeBatchRecords, openLogDir, readBatches, readRecordFields, seekOffset, summarizeLogDir } from '../src/index.js';
+import { type DiskRecord, decodeBatchRecords, openLogDir } from '../src/index.js';
+import { HEADER_FIELDS, RecordFields, readRecordFields } from '../src/format/record.js';
+import { readBatches } from '../src/io/batches.js';
+import { summarizeLogDir } from '../src/io/partition.js';
+import { seekOffset } from '../src/io/seek.js';
 import { FIXTURES, HAVE_SHARED, SHARED } from './helpers.js';
 
 interface Row {

@@ -2,7 +2,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, wri
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { buildKsegProgram } from '../src/cli/kseg.js';
 import { defaultLogDir, lsSummary } from '../src/cli/ls.js';
 import { readBatches } from '../src/io/batches.js';
@@ -227,15 +227,7 @@ describe('kseg ls: damaged copies', () => {
 
   it('the CLI prints JSON for a log dir and a single partition folder', async () => {
     const out: string[] = [];
-    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => {
-      out.push(String(c));
-      return true;
-    });
-    try {
-      await buildKsegProgram().parseAsync(['node', 'kseg', 'ls', '--format', 'json', '--no-progress', resolve(FIXTURES, 'kafka-logs/txn-0')]);
-    } finally {
-      spy.mockRestore();
-    }
+    await buildKsegProgram({ out: (s) => out.push(s), err: () => {}, color: false }).parseAsync(['node', 'kseg', 'ls', '--format', 'json', '--no-progress', resolve(FIXTURES, 'kafka-logs/txn-0')]);
     const doc = JSON.parse(out.join('')) as { partitions: Array<{ name: string; records: number }> };
     expect(doc.partitions.map((p) => p.name)).toEqual(['txn-0']);
     expect(doc.partitions[0]!.records).toBe(lsSummary(resolve(FIXTURES, 'kafka-logs/txn-0')).partitions[0]!.records);

@@ -275,13 +275,13 @@ describe.skipIf(CHROMIUM_MISSING !== null)('kseg serve shows audit findings next
 describe('kseg serve: the command', () => {
   it('names a missing log dir and exits 2', () => {
     const r = spawnSync(process.execPath, [KSEG, 'serve', '/nonexistent/kafka-logs'], { encoding: 'utf8' });
-    expect([r.status, r.stderr]).toEqual([2, 'kseg serve: /nonexistent/kafka-logs: no such log dir\n']);
+    expect([r.status, r.stderr]).toEqual([2, 'kseg serve: /nonexistent/kafka-logs: no such file or directory\n']);
   });
 
   it('names a file that is not a log dir and exits 2', () => {
     const file = join(LOGS, 'plain-0', '00000000000000000000.log');
     const r = spawnSync(process.execPath, [KSEG, 'serve', file], { encoding: 'utf8' });
-    expect([r.status, r.stderr]).toEqual([2, `kseg serve: ${file}: not a log dir or a <topic>-<partition> folder\n`]);
+    expect([r.status, r.stderr]).toEqual([2, `kseg serve: ${file}: a file, not a log dir or a <topic>-<partition> folder\n`]);
   });
 
   it('says which port is taken and exits 2', async () => {

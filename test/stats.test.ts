@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
-import { computeStats } from '../src/cli/stats.js';
+import { computeStats } from '../src/io/path-stats.js';
 import { summarizeLogDir } from '../src/io/partition.js';
 import { toJson } from '../src/view/json.js';
 import { createProgress } from '../src/view/progress.js';
@@ -47,7 +47,7 @@ describe('kseg stats on fixtures', () => {
   const rows = manifest(resolve(FIXTURES, 'manifest.jsonl'));
 
   it('plain-0: record count, key/value/header sizes and time span equal what the producer sent', () => {
-    const { target, result: s } = computeStats(resolve(FIXTURES, 'kafka-logs/plain-0'), { progress: false });
+    const { target, result: s } = computeStats(resolve(FIXTURES, 'kafka-logs/plain-0'));
     expect(target).toBe('partition');
     const sent = rows.filter((r) => r.topic === 'plain');
     expect(s.records).toBe(sent.length);
@@ -72,9 +72,10 @@ describe('kseg stats on fixtures', () => {
   });
 
   it('txn-0: commits and aborts from the markers; aborted records equal what the producer aborted', () => {
-    const { result: s } = computeStats(resolve(FIXTURES, 'kafka-logs/txn-0'), { progress: false });
+    const { result: s } = computeStats(resolve(FIXTURES, 'kafka-logs/txn-0'));
     const sent = rows.filter((r) => r.topic === 'txn');
-    expect(s.records).toBe(sent.length);
+    expect(s.dataRecords).toBe(sent.length);
+    expect(s.records).toBe(sent.length + s.controlRecords);
     expect(s.transactions.committed + s.transactions.aborted).toBe(40);
     expect(s.transactions.abortedRecords).toBe(sent.filter((r) => r.txn === 'abort').length);
     // Every ABORT marker has its .txnindex entry (read independently by ls).
@@ -84,21 +85,24 @@ describe('kseg stats on fixtures', () => {
     expect(s.controlRecords).toBe(40);
     expect(s.producers).toHaveLength(1);
     expect(s.producers[0]).toMatchObject({ transactional: true, records: sent.length });
+    // The time range is the batches' (ls's definition): the COMMIT/ABORT markers' timestamps count.
+    const ls0 = summarizeLogDir(resolve(FIXTURES, 'kafka-logs/txn-0')).partitions[0]!;
+    expect([s.time.first, s.time.last]).toEqual([ls0.firstTimestamp, ls0.maxTimestamp]);
     expect(statsText('txn-0', 'partition', s)).toMatch(/\d+ committed, \d+ aborted \(\d+ records\), 0 open/);
   });
 
   it('a transaction without a later marker is open: segments read alone that end mid-transaction', () => {
-    const { result: full } = computeStats(resolve(FIXTURES, 'kafka-logs/txn-0'), { progress: false });
+    const { result: full } = computeStats(resolve(FIXTURES, 'kafka-logs/txn-0'));
     expect(full.transactions.open).toBe(0);
     const segs = summarizeLogDir(resolve(FIXTURES, 'kafka-logs')).partitions.find((p) => p.name === 'txn-0')!.segments;
     // txn-0 rolls segments in the middle of transactions: read alone, such a segment ends with
     // transactional data whose marker is in the next segment.
-    const opened = segs.map((seg) => computeStats(seg.log!, { progress: false }).result.transactions.open);
+    const opened = segs.map((seg) => computeStats(seg.log!).result.transactions.open);
     expect(opened.some((n) => n > 0)).toBe(true);
   });
 
   it('codecs: compressed payloads are smaller than their records; a segment file and the whole dir validate', () => {
-    const { target, result: s } = computeStats(resolve(FIXTURES, 'kafka-logs'), { progress: false });
+    const { target, result: s } = computeStats(resolve(FIXTURES, 'kafka-logs'));
     expect(target).toBe('logdir');
     const names = s.codecs.map((c) => c.codec);
     expect(names).toEqual(['gzip', 'lz4', 'none', 'snappy', 'zstd']);
@@ -107,14 +111,17 @@ describe('kseg stats on fixtures', () => {
       else expect(c.ratio!).toBeGreaterThan(1);
     }
     const ls = summarizeLogDir(resolve(FIXTURES, 'kafka-logs'));
-    expect(s.records + s.controlRecords).toBe(ls.partitions.reduce((n, p) => n + p.records, 0));
+    // One definition of a record count and a time range in ls and stats: every record, control ones included.
+    expect(s.records).toBe(ls.partitions.reduce((n, p) => n + p.records, 0));
     for (const row of s.partitions) {
       const p = ls.partitions.find((x) => x.name === row.name)!;
-      expect(row.records + row.controlRecords, row.name).toBe(p.records);
+      expect(row.records, row.name).toBe(p.records);
+      const one = computeStats(p.path).result;
+      expect([one.time.first, one.time.last], row.name).toEqual([p.firstTimestamp, p.maxTimestamp]);
     }
     expectValid('kafka-logs', target, s);
     const seg = resolve(FIXTURES, 'kafka-logs/v1-gzip-0/00000000000000000000.log');
-    const one = computeStats(seg, { progress: false });
+    const one = computeStats(seg);
     expect(one.target).toBe('segment');
     expect(one.result.records).toBe(ls.partitions.find((p) => p.name === 'v1-gzip-0')!.segments[0]!.records);
     expectValid(seg, 'segment', one.result);
@@ -164,13 +171,13 @@ describe('progress bar', () => {
 describe.skipIf(!HAVE_SHARED)('kseg stats on the real-broker corpus', () => {
   it('per-partition records equal the manifest; aborted records equal the aborted sends', () => {
     const rows = manifest(resolve(SHARED, 'corpus/manifest.jsonl'));
-    const { result: s } = computeStats(resolve(SHARED, 'corpus/kafka-logs'), { progress: false });
+    const { result: s } = computeStats(resolve(SHARED, 'corpus/kafka-logs'));
     const sent = new Map<string, number>();
     for (const r of rows) sent.set(`${r.topic}-${r.partition}`, (sent.get(`${r.topic}-${r.partition}`) ?? 0) + 1);
     let compared = 0;
     for (const row of s.partitions) {
       if (row.name.startsWith('__') || row.name.startsWith('compacted')) continue;
-      expect(row.records, row.name).toBe(sent.get(row.name));
+      expect(row.records - row.controlRecords, row.name).toBe(sent.get(row.name));
       compared++;
     }
     expect(compared).toBe(26);
@@ -182,7 +189,7 @@ describe.skipIf(!HAVE_SHARED)('kseg stats on the real-broker corpus', () => {
   });
 
   it('idempotent-0: one producer, its epochs, and zstd compression', () => {
-    const { result: s } = computeStats(resolve(SHARED, 'corpus/kafka-logs/idempotent-0'), { progress: false });
+    const { result: s } = computeStats(resolve(SHARED, 'corpus/kafka-logs/idempotent-0'));
     expect(s.producers).toHaveLength(1);
     expect(s.producers[0]).toMatchObject({ transactional: false, records: s.records, firstOffset: 0, lastOffset: s.records - 1 });
     expect(s.producers[0]!.epochs.length).toBeGreaterThan(0);
@@ -190,7 +197,7 @@ describe.skipIf(!HAVE_SHARED)('kseg stats on the real-broker corpus', () => {
   });
 
   it('a KRaft cluster metadata log validates and counts its control records', () => {
-    const { result: s } = computeStats(resolve(SHARED, 'kraft/gritlab/__cluster_metadata-0'), { progress: false });
+    const { result: s } = computeStats(resolve(SHARED, 'kraft/gritlab/__cluster_metadata-0'));
     expect(s.records).toBeGreaterThan(0);
     expect(s.controlRecords).toBeGreaterThan(0);
     expectValid('__cluster_metadata-0', 'partition', s);

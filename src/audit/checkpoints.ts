@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Int64 } from '../format/int64.js';
 import { type OffsetCheckpointEntry, TextFileError, parseOffsetCheckpoint } from '../format/text-files.js';
+import { readRegularText, statPath } from '../io/paths.js';
 import type { Findings, Severity } from './types.js';
 
 /**
@@ -26,13 +26,11 @@ export type PartitionEnds = Map<string, { logEndOffset: Int64 | null; path: stri
 export function readOffsetCheckpoint(path: string, findings: Findings | null): OffsetCheckpointEntry[] | null {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readRegularText(path);
   } catch (e) {
     findings?.push('checkpoint-unparseable', 'warning', path, -1, `cannot read: ${(e as Error).message}`);
     return null;
   }
-  // Kafka's CheckpointFile reads an empty file as no entries (a broker creates them empty).
-  if (text === '') return [];
   try {
     return parseOffsetCheckpoint(text).entries;
   } catch (e) {
@@ -49,7 +47,8 @@ export function readOffsetCheckpoint(path: string, findings: Findings | null): O
 export function checkCheckpoints(logDir: string, ends: PartitionEnds, findings: Findings, only?: Set<string>): void {
   for (const cp of OFFSET_CHECKPOINTS) {
     const path = join(logDir, cp.name);
-    if (!existsSync(path)) continue;
+    // Absent, or not a regular file (reported with the log dir's listing, never opened).
+    if (!statPath(path)?.isFile()) continue;
     const entries = readOffsetCheckpoint(path, only ? null : findings);
     if (!entries) continue;
     for (const e of entries) {
@@ -72,14 +71,14 @@ export function checkCheckpoints(logDir: string, ends: PartitionEnds, findings: 
 /** The log-start-offset-checkpoint entries of a log dir, by partition name. */
 export function logStartOffsets(logDir: string): Map<string, Int64> {
   const path = join(logDir, 'log-start-offset-checkpoint');
-  if (!existsSync(path)) return new Map();
+  if (!statPath(path)?.isFile()) return new Map();
   return new Map((readOffsetCheckpoint(path, null) ?? []).map((e) => [`${e.topic}-${e.partition}`, e.offset]));
 }
 
 /** Partitions the log dir's cleaner-offset-checkpoint names: the cleaner has compacted them. */
 export function cleanedPartitions(logDir: string): Set<string> {
   const path = join(logDir, 'cleaner-offset-checkpoint');
-  if (!existsSync(path)) return new Set();
+  if (!statPath(path)?.isFile()) return new Set();
   const entries = readOffsetCheckpoint(path, null) ?? [];
   return new Set(entries.map((e) => `${e.topic}-${e.partition}`));
 }

@@ -1,7 +1,9 @@
-import { existsSync, statSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Int64 } from '../format/int64.js';
-import { type PartitionDir, classifyPath, readLogDir, readPartitionDir } from '../io/logdir.js';
+import { type IrregularEntry, type PartitionDir, type SegmentFiles, readPartitionDir } from '../io/logdir.js';
+import { orphanedIndexes } from '../io/orphan-indexes.js';
+import { PathError, type PathTarget, notRegularText, resolvePath } from '../io/paths.js';
 import { type PartitionEnds, checkCheckpoints, cleanedPartitions, logStartOffsets, readOffsetCheckpoint } from './checkpoints.js';
 import { EpochCheck } from './epochs.js';
 import { OffsetIndexCheck, TimeIndexCheck } from './indexes.js';
@@ -16,8 +18,8 @@ export type { Anomaly, AnomalyClass, AuditOptions, AuditReport, AuditSummary, Se
 export type { BatchInfo, BatchSink, SegmentScan } from './segment.js';
 export { scanSegment } from './segment.js';
 
-/** The path cannot be audited at all (missing, or a kind of file the audit does not know). */
-export class AuditInputError extends Error {
+/** The path cannot be audited at all (missing, not a log dir, a kind of file the audit does not know). */
+export class AuditInputError extends PathError {
   override name = 'AuditInputError';
 }
 
@@ -34,33 +36,64 @@ interface Counters {
  * AuditInputError when the path can't be audited; damage inside the files is reported, not thrown.
  */
 export function auditPath(path: string, options: AuditOptions = {}): AuditReport {
-  if (!existsSync(path)) throw new AuditInputError(`${path}: no such file or directory`);
+  let t;
+  try {
+    t = resolvePath(path);
+  } catch (e) {
+    if (e instanceof PathError) throw new AuditInputError(e.path, e.what);
+    throw e;
+  }
+  return auditTarget(t, options);
+}
+
+/** auditPath of a path already resolved (resolvePath). */
+export function auditTarget(t: PathTarget, options: AuditOptions = {}): AuditReport {
   const findings = new Findings();
   const counters: Counters = { partitions: 0, segments: 0, batches: 0, records: 0, bytes: 0 };
-  const target = classifyPath(path);
-  if (target === 'logdir') {
-    const logDir = readLogDir(path);
-    const ctx = logDirContext(path);
+  if (t.kind === 'logdir') {
+    const ctx = logDirContext(t.path);
     const ends: PartitionEnds = new Map();
-    for (const dir of logDir.partitions) {
-      options.onProgress?.(dir.name);
+    for (const dir of t.listing.partitions) {
       const p = auditPartition(dir, ctx, findings, counters, options);
       ends.set(dir.name, { logEndOffset: p.logEndOffset, path: dir.path });
     }
-    checkCheckpoints(path, ends, findings);
-  } else if (target === 'partition') {
-    const dir = readPartitionDir(path, basename(path));
-    if (!dir) throw new AuditInputError(`${path}: not a <topic>-<partition> directory`);
-    options.onProgress?.(dir.name);
+    irregularFindings(t.listing.irregular, findings);
+    checkCheckpoints(t.path, ends, findings);
+  } else if (t.kind === 'partition') {
+    const dir = t.dir;
     // The parent is normally the log dir: its checkpoints say more about this partition.
-    const parent = dirname(path);
+    const parent = parentOf(t.path);
     const p = auditPartition(dir, logDirContext(parent), findings, counters, options);
-    checkCheckpoints(parent, new Map([[dir.name, { logEndOffset: p.logEndOffset, path }]]), findings, new Set([dir.name]));
+    checkCheckpoints(parent, new Map([[dir.name, { logEndOffset: p.logEndOffset, path: t.path }]]), findings, new Set([dir.name]));
   } else {
-    options.onProgress?.(path);
-    auditFile(path, findings, counters, options);
+    auditFile(t.path, findings, counters, options);
   }
-  return report(path, target, options, findings, counters);
+  return report(t.path, t.kind, options, findings, counters);
+}
+
+/** The folder holding `path` (`.` and `..` name no folder by themselves). */
+function parentOf(path: string): string {
+  const name = basename(path);
+  return name === '.' || name === '..' ? dirname(resolve(path)) : dirname(path);
+}
+
+/**
+ * A segment without its `.log`: index entries say records were there (a warning: they are gone);
+ * an index of nothing is a note (a broker deletes such orphans on load).
+ */
+function orphanIndexFindings(files: SegmentFiles, findings: Findings): void {
+  const o = orphanedIndexes(files);
+  if (o === null) return;
+  if (o.populated) {
+    findings.push('log-missing', 'warning', o.log, -1, `the segment's .log is missing while ${o.description}: the records they indexed are gone (a broker deletes the orphaned index files on load)`, o.firstOffset === null ? {} : { offset: o.firstOffset });
+  } else {
+    findings.push('index-missing', 'info', o.files[0]!, -1, `index file without its .log segment: ${o.description} (a broker deletes such orphans on load)`);
+  }
+}
+
+/** Entries that are not regular files are never opened (a FIFO would block the audit): each is a warning. */
+function irregularFindings(entries: IrregularEntry[], findings: Findings): void {
+  for (const e of entries) findings.push('not-regular-file', 'warning', e.path, -1, `${notRegularText(e.type)}; a broker keeps only regular files here`);
 }
 
 function report(path: string, target: AuditReport['target'], options: AuditOptions, findings: Findings, c: Counters): AuditReport {
@@ -76,7 +109,19 @@ function report(path: string, target: AuditReport['target'], options: AuditOptio
 }
 
 function scan(path: string, findings: Findings, counters: Counters, options: AuditOptions, onBatch?: BatchSink): SegmentScan {
-  const s = scanSegment(path, findings, { resync: options.resync ?? false }, onBatch);
+  const progress = options.onBytes;
+  let reported = 0;
+  const sink: BatchSink | undefined =
+    progress === undefined
+      ? onBatch
+      : (b) => {
+          onBatch?.(b);
+          progress(b.size);
+          reported += b.size;
+        };
+  const s = scanSegment(path, findings, { resync: options.resync ?? false }, sink);
+  // Bytes no batch covered (damage, skipped ranges, a torn tail) were read too.
+  if (progress !== undefined && s.fileSize > reported) progress(s.fileSize - reported);
   counters.segments++;
   counters.batches += s.batchCount;
   counters.records += s.records;
@@ -114,12 +159,12 @@ function auditPartition(dir: PartitionDir, ctx: LogDirContext, findings: Finding
   const producers = new ProducerCheck(dir, producerFindings);
   let maxLast: Int64 | null = null;
   let compactedBatch: string | null = null;
+  irregularFindings(dir.irregular, indexFindings);
   const segments = dir.segments.map((files, i) => {
     const active = i === dir.segments.length - 1;
     const log = files.log;
     if (!log) {
-      const orphan = files.index ?? files.timeindex ?? files.txnindex;
-      if (orphan) indexFindings.push('index-missing', 'info', orphan, -1, 'index file without its .log segment (a broker deletes such orphans on load)');
+      orphanIndexFindings(files, indexFindings);
       return { files, scan: null };
     }
     const baseOffset = baseOffsetFromName(log);
@@ -177,7 +222,6 @@ function normalizeBig(v: bigint): Int64 {
 
 /** A single file, checked as far as it can be on its own (an index needs its sibling .log). */
 function auditFile(path: string, findings: Findings, counters: Counters, options: AuditOptions): void {
-  if (statSync(path).isDirectory()) throw new AuditInputError(`${path}: not a log dir, partition dir or file`);
   const name = basename(path);
   const dir = dirname(path);
   const ext = /\.([a-z]+)$/.exec(name)?.[1];
@@ -188,11 +232,11 @@ function auditFile(path: string, findings: Findings, counters: Counters, options
   }
   if (ext === 'index' || ext === 'timeindex') {
     const log = sibling('.log');
-    if (!existsSync(log)) throw new AuditInputError(`${path}: its segment ${log} is missing; an index is checked against its log`);
+    if (!existsSync(log)) throw new AuditInputError(path, `its segment ${log} is missing; an index is checked against its log`);
     const baseOffset = baseOffsetFromName(log);
     const check = ext === 'index' ? new OffsetIndexCheck(path, baseOffset) : new TimeIndexCheck(path, baseOffset);
     const s = scan(log, findings, counters, options, (b) => check.batch(b));
-    if (baseOffset === null) throw new AuditInputError(`${path}: not a segment file name`);
+    if (baseOffset === null) throw new AuditInputError(path, 'not a segment file name');
     // Alone, a file can't tell whether its segment is the active one: accept a preallocated tail.
     if (check instanceof OffsetIndexCheck) check.finish(s.validEnd, true, findings);
     else check.finish(true, findings);
@@ -200,10 +244,10 @@ function auditFile(path: string, findings: Findings, counters: Counters, options
   }
   if (ext === 'snapshot' || ext === 'txnindex' || name === 'leader-epoch-checkpoint') {
     // These are checked against the whole partition; audit the partition and keep this file's findings.
-    const part = readPartitionDir(dir, basename(dir));
-    if (!part) throw new AuditInputError(`${path}: checked against its partition, but ${dir} is not a partition dir`);
+    const part = readPartitionDir(dir, basename(resolve(dir)));
+    if (!part) throw new AuditInputError(path, `checked against its partition, but ${dir} is not a partition folder`);
     const all = new Findings();
-    auditPartition(part, logDirContext(dirname(dir)), all, counters, options);
+    auditPartition(part, logDirContext(parentOf(dir)), all, counters, options);
     for (const a of all.all) if (a.file === path) findings.add(a);
     return;
   }
@@ -211,5 +255,5 @@ function auditFile(path: string, findings: Findings, counters: Counters, options
     readOffsetCheckpoint(path, findings);
     return;
   }
-  throw new AuditInputError(`${path}: the audit does not know this kind of file`);
+  throw new AuditInputError(path, 'the audit does not know this kind of file');
 }

@@ -1,5 +1,5 @@
 import type { Anomaly, AuditReport } from './index.js';
-import { SCHEMA_VERSION, int64Json, toJson } from '../view/json.js';
+import { SCHEMA_VERSIONS, int64Json, toJson } from '../view/json.js';
 
 /** The JSON document of schema/audit.schema.json. */
 export function auditJson(r: AuditReport): string {
@@ -14,7 +14,7 @@ export function auditJson(r: AuditReport): string {
   return (
     toJson(
       {
-        schemaVersion: SCHEMA_VERSION,
+        schemaVersion: SCHEMA_VERSIONS.audit,
         command: 'audit',
         path: r.path,
         target: r.target,

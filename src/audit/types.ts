@@ -33,6 +33,7 @@ export const ANOMALY_CLASSES = [
   'index-offset',
   'index-missing',
   'index-preallocated',
+  'log-missing',
   'timeindex-size',
   'timeindex-sanity',
   'timeindex-order',
@@ -57,6 +58,8 @@ export const ANOMALY_CLASSES = [
   'checkpoint-unparseable',
   'checkpoint-beyond-log',
   'checkpoint-unknown-partition',
+  // Folder entries (index.ts)
+  'not-regular-file',
 ] as const;
 export type AnomalyClass = (typeof ANOMALY_CLASSES)[number];
 
@@ -91,8 +94,8 @@ export interface Anomaly {
 export interface AuditOptions {
   /** Step past unreadable bytes to the next plausible batch instead of stopping the segment. */
   resync?: boolean;
-  /** Called with each partition or file as it starts (progress). */
-  onProgress?: (what: string) => void;
+  /** Called with the bytes of each batch as it is checked, and of bytes no batch covered (progress). */
+  onBytes?: (bytes: number) => void;
 }
 
 export interface AuditSummary {

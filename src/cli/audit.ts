@@ -1,50 +1,49 @@
 import type { Command } from 'commander';
-import { auditPath } from '../audit/index.js';
-import { classifyPath, readLogDir } from '../io/logdir.js';
+import { AuditInputError, auditTarget } from '../audit/index.js';
 import { auditJson, auditText } from '../audit/report-text.js';
+import { PathError, resolvePath, targetLogBytes } from '../io/paths.js';
 import { createProgress } from '../view/progress.js';
+import { type CommandIo, EXIT, handled, runCommand } from './command.js';
+import { NO_PROGRESS, formatOption } from './options.js';
+
+interface AuditFlags {
+  format: 'text' | 'json';
+  resync?: boolean;
+  verbose?: boolean;
+  progress: boolean;
+}
+
+/** Runs `kseg audit`: exit 0 clean, 1 anomalies, 2 could not run (thrown: the path can't be audited). */
+export function runAudit(path: string, opts: AuditFlags, io: CommandIo): number {
+  return handled('audit', io, () => {
+    let t;
+    try {
+      t = resolvePath(path);
+    } catch (e) {
+      throw e instanceof PathError ? new AuditInputError(e.path, e.what) : e;
+    }
+    // The bar counts bytes (one big partition moves it too).
+    const bar = createProgress({ total: targetLogBytes(t), label: 'audit', unit: 'bytes', enabled: opts.progress });
+    let report;
+    try {
+      report = auditTarget(t, { resync: opts.resync ?? false, onBytes: (n) => bar.tick(n) });
+    } finally {
+      bar.stop();
+    }
+    io.out(opts.format === 'json' ? auditJson(report) : auditText(report, { verbose: opts.verbose ?? false }));
+    return report.anomalies.length === 0 ? EXIT.OK : EXIT.FINDINGS;
+  });
+}
 
 /** `kseg audit PATH`: exit 0 clean, 1 anomalies, 2 could not run. */
-export function registerAudit(program: Command): void {
+export function registerAudit(program: Command, io?: CommandIo): void {
   program
     .command('audit')
     .description('Check a log dir, partition dir or file for corruption; exit 0 clean, 1 anomalies, 2 could not run')
     .argument('<path>', 'log dir (log.dirs), partition dir (<topic>-<partition>) or a single file')
-    .option('--format <format>', 'human or json', 'human')
+    .addOption(formatOption())
     .option('--resync', 'step past unreadable bytes to the next plausible batch and report the skipped range, instead of stopping the segment')
     .option('-v, --verbose', 'list the notes (explained findings) too, not only their counts')
-    .option('--no-progress', 'never draw a progress bar (it only appears on a TTY after about a second)')
-    .action((path: string, opts: { format: string; resync?: boolean; verbose?: boolean; progress: boolean }) => {
-      if (opts.format !== 'human' && opts.format !== 'json') {
-        process.stderr.write(`kseg audit: --format must be human or json, not ${opts.format}\n`);
-        process.exitCode = 2;
-        return;
-      }
-      let report;
-      try {
-        // One tick per partition (or file) as the audit reaches it.
-        const total = partitionCount(path);
-        const bar = createProgress({ total, label: 'audit', unit: 'items', enabled: opts.progress });
-        try {
-          report = auditPath(path, { resync: opts.resync ?? false, onProgress: () => bar.tick() });
-        } finally {
-          bar.stop();
-        }
-      } catch (e) {
-        process.stderr.write(`kseg audit: ${e instanceof Error ? e.message : String(e)}\n`);
-        process.exitCode = 2;
-        return;
-      }
-      process.stdout.write(opts.format === 'json' ? auditJson(report) : auditText(report, { verbose: opts.verbose ?? false }));
-      process.exitCode = report.anomalies.length === 0 ? 0 : 1;
-    });
-}
-
-/** How many partitions (ticks) an audit of `path` goes through; 1 when it is not a log dir. */
-function partitionCount(path: string): number {
-  try {
-    return classifyPath(path) === 'logdir' ? readLogDir(path).partitions.length : 1;
-  } catch {
-    return 1; // auditPath reports the problem with the path itself
-  }
+    .option(...NO_PROGRESS)
+    .action((path: string, opts: AuditFlags) => runCommand('audit', (target) => runAudit(path, opts, target), io));
 }

@@ -1,25 +1,25 @@
-import { stdoutWriter } from './stdout.js';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { COMPRESSION_NAMES } from '../codec/index.js';
-import type { Int64 } from '../format/int64.js';
-import { normalize } from '../format/int64.js';
-import { classifyPath, readLogDir, readPartitionDir } from '../io/logdir.js';
-import { type PartitionRecord, type ReadIssue, type SegmentSource, readPartitionRecords, segmentSourceOfFile } from '../io/seek.js';
-import { colorWanted, palette } from '../view/color.js';
-import { SCHEMA_VERSION, toJson } from '../view/json.js';
-import { type PayloadMode, PAYLOAD_MODES, type RecordJson, batchText, recordJson, recordText } from '../view/records.js';
+import { type Int64, addInt64 } from '../format/int64.js';
+import { resolvePath } from '../io/paths.js';
+import { type RecordFilter, logEndOffset, recordFilter, segmentSources, sourceExtent } from '../io/record-query.js';
+import { type ReadIssue, type SegmentSource, readPartitionRecords } from '../io/seek.js';
+import { palette } from '../view/color.js';
+import { SCHEMA_VERSIONS, toJson } from '../view/json.js';
+import { DECODERS, type DecoderName, type PayloadMode, PAYLOAD_MODES, batchText, decoderFor, recordJson, recordText } from '../view/records.js';
+import { type CommandIo, EXIT, UsageError, errorLine, runCommand } from './command.js';
+import { formatOption, parseCount, parseInt64, parseOffset, parsePartition, parseTime } from './options.js';
 
-/** Where `kseg cat` writes; the real command uses the process streams, tests capture them. */
-export interface CatIo {
-  out(s: string): void;
-  err(s: string): void;
-  /** Colour the text view (TTY and no NO_COLOR). */
-  color: boolean;
-}
+export { parseInt64, parseTime } from './options.js';
+export { keyMatcher } from '../io/record-query.js';
+
+/** Where `kseg cat` writes (the process streams, or a capture in tests). */
+export type CatIo = CommandIo;
 
 export interface CatOptions {
   topic?: string;
   partition?: number;
+  /** Negative: the last -N offsets of each partition (kcat's `-o -N`). */
   fromOffset?: Int64;
   toOffset?: Int64;
   fromTime?: Int64;
@@ -27,82 +27,117 @@ export interface CatOptions {
   key?: string;
   producerId?: Int64;
   transactional?: boolean;
+  /** Only control records. */
   control?: boolean;
   codec?: string;
+  /** Only records of aborted transactions. */
+  aborted?: boolean;
+  /** What a read_committed consumer reads: no aborted records, no control records. */
+  committed?: boolean;
   limit?: number;
   format: 'text' | 'json' | 'ndjson';
   payload: PayloadMode;
   maxPayload?: number;
+  /** Decode keys and values of an internal topic ('auto': by the topic's name). */
+  decode?: DecoderName | 'auto' | 'none';
 }
 
-/** An int64 option: decimal digits, kept exact beyond 2^53. */
-export function parseInt64(s: string): Int64 {
-  if (!/^-?\d+$/.test(s.trim())) throw new InvalidArgumentError(`not an integer: ${s}`);
-  return normalize(BigInt(s.trim()));
+/**
+ * `--format json` streamed: the document `JSON.stringify(doc, null, 2)` would print, written a
+ * record at a time, so memory does not grow with the number of records.
+ */
+class JsonDocumentWriter {
+  private count = 0;
+  constructor(
+    private readonly out: (s: string) => void,
+    path: string,
+  ) {
+    out(`{\n  "schemaVersion": ${SCHEMA_VERSIONS.record},\n  "path": ${toJson(path)},\n  "records": [`);
+  }
+
+  record(value: unknown): void {
+    this.out(`${this.count++ === 0 ? '' : ','}\n    ${toJson(value, 2).replace(/\n/g, '\n    ')}`);
+  }
+
+  end(issues: ReadIssue[]): void {
+    this.out(`${this.count === 0 ? ']' : '\n  ]'},\n  "issues": ${toJson(issues, 2).replace(/\n/g, '\n  ')}\n}\n`);
+  }
 }
 
-/** A time option: epoch milliseconds, or an ISO-8601 date/time (UTC unless it says otherwise). */
-export function parseTime(s: string): Int64 {
-  const t = s.trim();
-  if (/^-?\d+$/.test(t)) return parseInt64(t);
-  if (/^\d{4}-\d{2}-\d{2}/.test(t)) {
-    // A date-time without a zone is taken as UTC, not the machine's zone: same answer everywhere.
-    const withZone = /T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(t) ? `${t}Z` : t;
-    const ms = Date.parse(withZone);
-    if (!Number.isNaN(ms)) return ms;
+const describeTime = (t: Int64): string => (typeof t === 'number' ? `${t} (${new Date(t).toISOString()})` : String(t));
+
+/**
+ * Why a read printed nothing, as one line: the range is reversed or lies outside the data, the
+ * data has no timestamps, the filters matched none. Reads batch headers only, and only when
+ * nothing was printed.
+ */
+function whyEmpty(sources: SegmentSource[], opts: CatOptions, inRange: number): string {
+  if (opts.limit === 0) return '--limit 0';
+  const e = { batches: 0, first: null as Int64 | null, last: null as Int64 | null, maxTs: null as Int64 | null, magics: new Set<number>() };
+  for (const s of sources) {
+    const x = sourceExtent(s);
+    e.batches += x.batches;
+    if (x.firstOffset !== null && (e.first === null || x.firstOffset < e.first)) e.first = x.firstOffset;
+    if (x.lastOffset !== null && (e.last === null || x.lastOffset > e.last)) e.last = x.lastOffset;
+    if (x.maxTimestamp !== null && (e.maxTs === null || x.maxTimestamp > e.maxTs)) e.maxTs = x.maxTimestamp;
+    x.magics.forEach((m) => e.magics.add(m));
   }
-  throw new InvalidArgumentError(`not a time (epoch millis or ISO-8601 like 2023-11-14T22:13:20Z): ${s}`);
+  if (e.batches === 0) return sources.length === 1 && sources[0]!.segments.length === 1 ? 'the segment holds no batch (empty)' : 'no segment holds a batch (empty)';
+  if (opts.fromOffset !== undefined && opts.fromOffset >= 0 && e.last !== null && opts.fromOffset > e.last) {
+    return `--from-offset ${opts.fromOffset} is past the last offset, ${e.last}`;
+  }
+  if (opts.toOffset !== undefined && e.first !== null && opts.toOffset < e.first) return `--to-offset ${opts.toOffset} is before the first offset, ${e.first}`;
+  const timed = opts.fromTime !== undefined || opts.toTime !== undefined;
+  if (timed && e.maxTs === null) {
+    return e.magics.has(0) && e.magics.size === 1 ? 'magic 0 messages carry no timestamp: a time filter matches none' : 'no batch carries a timestamp: a time filter matches none';
+  }
+  if (opts.fromTime !== undefined && e.maxTs !== null && opts.fromTime > e.maxTs) {
+    return `no record is stamped at or after ${describeTime(opts.fromTime)}; the latest is ${describeTime(e.maxTs)}`;
+  }
+  if (inRange > 0) return `none of the ${inRange} record(s) in range matched the filters`;
+  return 'no record in the range asked for';
 }
 
-function parseCount(s: string): number {
-  const n = Number(s);
-  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError(`not a count: ${s}`);
-  return n;
-}
-
-/** `--key`: `/regex/flags` matches the key as UTF-8 text; anything else is the exact key bytes. */
-export function keyMatcher(spec: string): (key: Uint8Array | null) => boolean {
-  const m = /^\/(.*)\/([a-z]*)$/s.exec(spec);
-  if (m) {
-    const re = new RegExp(m[1]!, m[2]);
-    return (key) => key !== null && re.test(Buffer.from(key.buffer, key.byteOffset, key.length).toString('utf8'));
-  }
-  const want = Buffer.from(spec, 'utf8');
-  return (key) => key !== null && want.equals(key);
-}
-
-/** The segment sources PATH names: a log dir (narrowed by topic/partition), a partition dir or a segment. */
-export function resolveSources(path: string, opts: Pick<CatOptions, 'topic' | 'partition'>): SegmentSource[] {
-  const kind = classifyPath(path);
-  if (kind === 'file') {
-    if (!path.endsWith('.log')) throw new Error(`${path}: not a .log segment (kseg cat reads log segments; see kseg dump-log for indexes)`);
-    return [segmentSourceOfFile(path)];
-  }
-  if (kind === 'partition') {
-    const p = readPartitionDir(path);
-    if (!p) throw new Error(`${path}: not a <topic>-<partition> folder`);
-    return [p];
-  }
-  const dir = readLogDir(path);
-  const parts = dir.partitions.filter(
-    (p) => p.state === 'live' && (opts.topic === undefined || p.topic === opts.topic) && (opts.partition === undefined || p.partition === opts.partition),
-  );
-  if (parts.length === 0) {
-    const what = opts.topic === undefined ? 'no partition folders' : `no partition of topic ${opts.topic}${opts.partition === undefined ? '' : ` numbered ${opts.partition}`}`;
-    throw new Error(`${path}: ${what}`);
-  }
-  // Partitions of a topic in partition order (the listing sorts names as text: 10 before 2).
-  return parts.sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
+/** The filters of the options, for recordFilter. */
+function filterOf(opts: CatOptions): RecordFilter {
+  return {
+    key: opts.key,
+    producerId: opts.producerId,
+    transactional: opts.transactional,
+    controlOnly: opts.control,
+    codec: opts.codec,
+    abortedOnly: opts.aborted,
+    committedOnly: opts.committed,
+  };
 }
 
 /** Runs `kseg cat`. Returns the exit code: 0, 1 when input problems were reported, 2 on usage errors. */
 export function runCat(path: string, opts: CatOptions, io: CatIo): number {
   let sources: SegmentSource[];
+  let keep: ReturnType<typeof recordFilter>;
   try {
-    sources = resolveSources(path, opts);
+    if (opts.codec !== undefined && !(COMPRESSION_NAMES as readonly string[]).includes(opts.codec)) {
+      throw new UsageError(`unknown codec ${opts.codec} (one of ${COMPRESSION_NAMES.join(', ')})`);
+    }
+    if (opts.aborted && opts.committed) throw new UsageError('--aborted and --committed exclude each other');
+    try {
+      keep = recordFilter(filterOf(opts));
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    sources = segmentSources(resolvePath(path), { topic: opts.topic, partition: opts.partition });
   } catch (e) {
-    io.err(`kseg cat: ${e instanceof Error ? e.message : String(e)}\n`);
-    return 2;
+    io.err(`${errorLine('cat', e)}\n`);
+    return EXIT.ERROR;
+  }
+  // A reversed range holds nothing: say so before reading.
+  if (opts.fromOffset !== undefined && opts.toOffset !== undefined && opts.fromOffset >= 0 && opts.fromOffset > opts.toOffset) {
+    io.err(`kseg cat: ${path}: no records: --from-offset ${opts.fromOffset} is after --to-offset ${opts.toOffset}\n`);
+    return EXIT.OK;
+  }
+  if (opts.fromTime !== undefined && opts.toTime !== undefined && opts.fromTime > opts.toTime) {
+    io.err(`kseg cat: ${path}: no records: --from-time ${describeTime(opts.fromTime)} is after --to-time ${describeTime(opts.toTime)}\n`);
+    return EXIT.OK;
   }
   const c = palette(io.color && opts.format === 'text');
   const issues: ReadIssue[] = [];
@@ -110,42 +145,31 @@ export function runCat(path: string, opts: CatOptions, io: CatIo): number {
     issues.push(i);
     if (opts.format !== 'json') io.err(`kseg cat: ${i.file}: byte ${i.position}: ${i.message}\n`);
   };
-  const matchKey = opts.key === undefined ? null : keyMatcher(opts.key);
-  const codec = opts.codec;
-  if (codec !== undefined && !(COMPRESSION_NAMES as readonly string[]).includes(codec)) {
-    io.err(`kseg cat: unknown codec ${codec} (one of ${COMPRESSION_NAMES.join(', ')})\n`);
-    return 2;
-  }
-  const keep = (pr: PartitionRecord): boolean => {
-    const h = pr.batch.header;
-    const v2 = h.format === 'v2';
-    if (matchKey && !matchKey(pr.record.key)) return false;
-    if (opts.producerId !== undefined && !(v2 && h.producerId === opts.producerId)) return false;
-    if (opts.transactional && !(v2 && h.isTransactional)) return false;
-    if (opts.control && !(v2 && h.isControl)) return false;
-    if (codec !== undefined && COMPRESSION_NAMES[h.compression] !== codec) return false;
-    return true;
-  };
   const render = { payload: opts.payload, maxPayload: opts.maxPayload };
-  const jsonRecords: RecordJson[] = [];
+  const json = opts.format === 'json' ? new JsonDocumentWriter(io.out, path) : null;
   let shown = 0;
+  let inRange = 0;
   let lastBatch: unknown = null;
   outer: for (const src of sources) {
-    const where = { topic: src.topic ?? null, partition: src.partition ?? null };
-    if (opts.format === 'text' && sources.length > 1) io.out(`${c.bold(`== ${where.topic}-${where.partition}`)}\n`);
-    const records = readPartitionRecords(src, {
-      fromOffset: opts.fromOffset,
-      toOffset: opts.toOffset,
-      fromTime: opts.fromTime,
-      toTime: opts.toTime,
-      onIssue,
-    });
+    const at = { topic: src.topic ?? null, partition: src.partition ?? null };
+    const decoder = decoderFor(opts.decode ?? 'auto', src);
+    if (opts.format === 'text' && sources.length > 1) io.out(`${c.bold(`== ${at.topic}-${at.partition}`)}\n`);
+    let fromOffset = opts.fromOffset;
+    if (fromOffset !== undefined && fromOffset < 0) {
+      // kcat's -o -N: the last N offsets of the partition.
+      const end = logEndOffset(src);
+      if (end === null) continue;
+      fromOffset = addInt64(end, fromOffset);
+      if (fromOffset < 0) fromOffset = 0;
+    }
+    const records = readPartitionRecords(src, { fromOffset, toOffset: opts.toOffset, fromTime: opts.fromTime, toTime: opts.toTime, onIssue });
     for (const pr of records) {
       if (opts.limit !== undefined && shown >= opts.limit) break outer;
+      inRange++;
       if (!keep(pr)) continue;
       shown++;
-      const j = recordJson(pr, where, render);
-      if (opts.format === 'json') jsonRecords.push(j);
+      const j = recordJson(pr, at, render, decoder);
+      if (json !== null) json.record(j);
       else if (opts.format === 'ndjson') io.out(`${toJson(j)}\n`);
       else {
         if (pr.batch !== lastBatch) {
@@ -156,10 +180,9 @@ export function runCat(path: string, opts: CatOptions, io: CatIo): number {
       }
     }
   }
-  if (opts.format === 'json') {
-    io.out(`${toJson({ schemaVersion: SCHEMA_VERSION, path, records: jsonRecords, issues }, 2)}\n`);
-  }
-  return issues.length > 0 ? 1 : 0;
+  json?.end(issues);
+  if (shown === 0) io.err(`kseg cat: ${path}: no records: ${whyEmpty(sources, opts, inRange)}\n`);
+  return issues.length > 0 ? EXIT.FINDINGS : EXIT.OK;
 }
 
 const DEFAULT_TEXT_MAX_PAYLOAD = 512;
@@ -167,36 +190,39 @@ const DEFAULT_TEXT_MAX_PAYLOAD = 512;
 export function registerCat(program: Command, io?: CatIo): void {
   program
     .command('cat')
-    .description(
-      'Records in offset order across segments, with index seeks: PATH is a log dir (with --topic/--partition), a partition folder or a .log segment',
-    )
+    .description('Records in offset order across segments, with index seeks: PATH is a log dir (with -t/-p), a partition folder or a .log segment')
     .argument('<path>', 'log dir, <topic>-<partition> folder, or segment .log file')
-    .option('--topic <name>', 'in a log dir: only this topic')
-    .option('--partition <n>', 'in a log dir: only this partition number', parseCount)
-    .option('--from-offset <offset>', 'first offset (inclusive); found through the offset index', parseInt64)
-    .option('--to-offset <offset>', 'last offset (inclusive)', parseInt64)
+    .option('-t, --topic <name>', 'in a log dir: only this topic')
+    .option('-p, --partition <n>', 'only this partition number', parsePartition)
+    .option('-o, --from-offset <offset>', "first offset (inclusive), found through the offset index; -N: the last N offsets of each partition (kcat's meaning)", parseInt64)
+    .option('--to-offset <offset>', 'last offset (inclusive)', parseOffset)
     .option('--from-time <time>', 'start at the first record stamped at or after TIME (epoch ms or ISO-8601), found through the time index', parseTime)
     .option('--to-time <time>', 'stop before the first record stamped after TIME', parseTime)
     .option('--key <key>', 'only records with this exact key, or whose UTF-8 key matches /regex/flags')
     .option('--producer-id <id>', 'only records of batches written by this producer id', parseInt64)
     .option('--transactional', 'only records of transactional batches')
     .option('--control', 'only control records (transaction markers, KRaft control messages)')
+    .option('--aborted', 'only records of aborted transactions (on disk, listed in the .txnindex)')
+    .option('--committed', 'what a read_committed consumer reads: no records of aborted transactions, no control records')
     .option('--codec <name>', `only records of batches compressed with this codec (${COMPRESSION_NAMES.join(', ')})`)
-    .option('--limit <n>', 'print at most N records', parseCount)
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'ndjson']).default('text'))
+    .option('-n, --limit <n>', 'print at most N records', parseCount)
+    .addOption(formatOption(['text', 'json', 'ndjson']))
     .addOption(new Option('--payload <mode>', 'how to show keys, values and header values').choices([...PAYLOAD_MODES]).default('utf8'))
     .option('--max-payload <n>', `show at most N bytes of each payload (text default ${DEFAULT_TEXT_MAX_PAYLOAD}, json: all)`, parseCount)
-    .action((path: string, raw: Record<string, unknown>) => {
-      const opts = { ...raw } as unknown as CatOptions;
-      if (opts.maxPayload === undefined && opts.format === 'text') opts.maxPayload = DEFAULT_TEXT_MAX_PAYLOAD;
-      // `kseg cat ... | head`: a closed pipe ends the command quietly.
-      const stdout = io ? null : stdoutWriter();
-      const target: CatIo = io ?? {
-        out: stdout!.write,
-        err: (s) => process.stderr.write(s),
-        color: colorWanted(process.stdout),
-      };
-      process.exitCode = runCat(path, opts, target);
-      stdout?.flush();
-    });
+    .addOption(
+      new Option('--decode <decoder>', 'decode keys and values of an internal topic as JSON; auto: by the topic name (__consumer_offsets, __transaction_state, __cluster_metadata, __share_group_state)')
+        .choices(['auto', 'none', ...DECODERS])
+        .default('auto'),
+    )
+    .action((path: string, raw: Record<string, unknown>) =>
+      runCommand(
+        'cat',
+        (target) => {
+          const opts = { ...raw } as unknown as CatOptions;
+          if (opts.maxPayload === undefined && opts.format === 'text') opts.maxPayload = DEFAULT_TEXT_MAX_PAYLOAD;
+          return runCat(path, opts, target);
+        },
+        io,
+      ),
+    );
 }

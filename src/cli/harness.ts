@@ -1,11 +1,14 @@
 import { writeFileSync } from 'node:fs';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { resolveDirectory } from '../io/paths.js';
 import { allowRemote } from '../harness/client.js';
 import { readConsumeLog } from '../harness/consume-log.js';
 import { readManifest } from '../harness/manifest.js';
 import { type SendSummary, type VerifyReport, verifyRun, withSends } from '../harness/verify.js';
 import { PROFILES, type ProfileName, buildWorkload } from '../harness/workload.js';
 import { verifyReportJson, verifyReportText } from '../harness/report-text.js';
+import { type CommandIo, EXIT, runCommand } from './command.js';
+import { formatOption } from './options.js';
 
 function int(name: string) {
   return (v: string) => {
@@ -27,24 +30,26 @@ interface VerifyFlags {
   max: number;
 }
 
-function runVerify(flags: VerifyFlags, sends?: SendSummary): VerifyReport {
+/** Prints the verify report; returns exit 1 when a record is not where and as it should be. */
+function runVerify(flags: VerifyFlags, io: CommandIo, sends?: SendSummary): number {
+  // Each log dir is resolved (and refused if it is none) before the manifest is read against it.
+  for (const d of flags.logDirs) resolveDirectory(d, { what: 'a log dir' });
   const files = verifyRun(readManifest(flags.manifest), flags.logDirs, {
     manifestPath: flags.manifest,
     ...(flags.consumeLog ? { consumeLog: readConsumeLog(flags.consumeLog) } : {}),
     ...(flags.compacted ? { compactedTopics: new Set(flags.compacted) } : {}),
   });
-  const report = sends ? withSends(files, sends) : files;
+  const report: VerifyReport = sends ? withSends(files, sends) : files;
   const text = flags.format === 'json' ? verifyReportJson(report) : verifyReportText(report, { maxPerClass: flags.max });
   if (flags.output) writeFileSync(flags.output, text);
-  else process.stdout.write(text);
-  if (!report.ok) process.exitCode = 1;
-  return report;
+  else io.out(text);
+  return report.ok ? EXIT.OK : EXIT.FINDINGS;
 }
 
 function verifyOptions(c: Command): Command {
   return c
     .requiredOption('--log-dirs <dirs>', 'log dir(s), comma separated: several are replicas compared byte for byte', list)
-    .addOption(new Option('--format <format>', 'report format').choices(['text', 'json']).default('text'))
+    .addOption(formatOption())
     .option('--consume-log <file>', 'the log of `kseg harness consume`: also check delivery and committed offsets')
     .option('--compacted <topics>', 'treat these topics as compacted even without a cleaner checkpoint', list)
     .option('--output <file>', 'write the report to a file instead of stdout')
@@ -96,32 +101,37 @@ async function runProduce(o: Record<string, unknown>) {
 export function registerHarness(program: Command): void {
   const h = program.command('harness').description('Produce a deterministic workload through a real client, then verify every record against the files');
 
-  produceOptions(h.command('produce').description('produce a workload and write the manifest as acks arrive')).action(async (o) => {
-    const { s } = await runProduce(o);
-    if (s.errors > 0) process.exitCode = 1;
-  });
+  produceOptions(h.command('produce').description('produce a workload and write the manifest as acks arrive')).action((o) =>
+    runCommand('harness produce', async () => ((await runProduce(o)).s.errors > 0 ? EXIT.FINDINGS : EXIT.OK)),
+  );
 
   verifyOptions(
     h
       .command('verify')
       .description('classify every manifest record against the log dir(s): intact, lost, duplicate, misplaced, corrupted, reordered, …')
       .requiredOption('--manifest <file>', 'manifest (JSON lines)'),
-  ).action((o: VerifyFlags) => {
-    runVerify(o);
-  });
+  ).action((o: VerifyFlags) => runCommand('harness verify', (io) => runVerify(o, io)));
 
   verifyOptions(produceOptions(h.command('run').description('produce, wait until every acked offset is readable in the files, then verify')))
     .option('--flush-timeout <ms>', 'how long to wait for the files', int('--flush-timeout'), 60_000)
-    .action(async (o) => {
-      const { s, w } = await runProduce(o);
-      const { waitForFlush } = await import('../harness/flush.js');
-      const pending = await waitForFlush(o.logDirs, s.partitions, { timeoutMs: o.flushTimeout });
-      if (pending.length > 0) log(`flush wait timed out; not yet readable: ${pending.map((p) => `${p.topic}-${p.partition}@${p.maxOffset}`).join(', ')}`);
-      // The run made its compacted topics: the cleaner may remove superseded records before it has
-      // written its checkpoint, which verify otherwise relies on to explain them.
-      const compacted = w.topics.filter((t) => (t.configs['cleanup.policy'] ?? '').includes('compact')).map((t) => t.name);
-      runVerify({ ...o, compacted: [...(o.compacted ?? []), ...compacted] }, { sent: s.records, acked: s.acked, failed: s.errors, errors: s.errorCounts, transactionErrors: s.transactionErrors });
-    });
+    .action((o) =>
+      runCommand('harness run', async (io) => {
+        const { s, w } = await runProduce(o);
+        const { waitForFlush } = await import('../harness/flush.js');
+        const pending = await waitForFlush(o.logDirs, s.partitions, { timeoutMs: o.flushTimeout });
+        if (pending.length > 0) log(`flush wait timed out; not yet readable: ${pending.map((p) => `${p.topic}-${p.partition}@${p.maxOffset}`).join(', ')}`);
+        // The run made its compacted topics: the cleaner may remove superseded records before it has
+        // written its checkpoint, which verify otherwise relies on to explain them.
+        const compacted = w.topics.filter((t) => (t.configs['cleanup.policy'] ?? '').includes('compact')).map((t) => t.name);
+        return runVerify({ ...o, compacted: [...(o.compacted ?? []), ...compacted] }, io, {
+          sent: s.records,
+          acked: s.acked,
+          failed: s.errors,
+          errors: s.errorCounts,
+          transactionErrors: s.transactionErrors,
+        });
+      }),
+    );
 
   h.command('consume')
     .description('read the run back through a consumer group, committing as it goes; log what was delivered and committed')
@@ -132,20 +142,22 @@ export function registerHarness(program: Command): void {
     .addOption(new Option('--isolation <level>', 'isolation level').choices(['read_committed', 'read_uncommitted']).default('read_committed'))
     .option('--idle <ms>', 'stop after this long without a record', int('--idle'), 5000)
     .option('--timeout <ms>', 'stop after this long in all', int('--timeout'), 120_000)
-    .action(async (o) => {
-      const { consumeRun } = await import('../harness/consume.js');
-      const topics = [...new Set(readManifest(o.manifest).map((r) => r.topic))];
-      const c = await consumeRun({
-        bootstrap: allowRemote(o.bootstrap),
-        group: o.group,
-        topics,
-        logPath: o.consumeLog,
-        isolation: o.isolation,
-        idleMs: o.idle,
-        timeoutMs: o.timeout,
-        log,
-      });
-      // The log holds what was delivered until the failure; the run itself did not finish.
-      if (c.error !== null) process.exitCode = 1;
-    });
+    .action((o) =>
+      runCommand('harness consume', async () => {
+        const { consumeRun } = await import('../harness/consume.js');
+        const topics = [...new Set(readManifest(o.manifest).map((r) => r.topic))];
+        const c = await consumeRun({
+          bootstrap: allowRemote(o.bootstrap),
+          group: o.group,
+          topics,
+          logPath: o.consumeLog,
+          isolation: o.isolation,
+          idleMs: o.idle,
+          timeoutMs: o.timeout,
+          log,
+        });
+        // The log holds what was delivered until the failure; the run itself did not finish.
+        return c.error !== null ? EXIT.FINDINGS : EXIT.OK;
+      }),
+    );
 }

@@ -1,42 +1,38 @@
-import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { classifyPath, readPartitionDir } from '../io/logdir.js';
-import { type LogDirSummary, logDirFromServerProperties, summarizeLogDir, summarizePartition } from '../io/partition.js';
+import { type LogDirSummary, logDirFromServerProperties, summarizeLogDir } from '../io/partition.js';
+import { PathError } from '../io/paths.js';
 import { toJson } from '../view/json.js';
 import { lsJson, lsTable } from '../view/ls.js';
 import { type Progress, createProgress } from '../view/progress.js';
+import { type CommandIo, EXIT, handled, runCommand } from './command.js';
+import { NO_PROGRESS, formatOption } from './options.js';
 
 interface LsOptions {
   config?: string;
-  format: string;
+  format: 'text' | 'json';
   segments?: boolean;
   exact?: boolean;
   progress: boolean;
 }
 
+/** Kafka's default `log.dirs`. */
+const KAFKA_DEFAULT_LOG_DIR = '/tmp/kafka-logs';
+
 /** Where `kseg ls` looks when given no LOGDIR: `--config`'s log.dirs, else Kafka's default. */
 export function defaultLogDir(config: string | undefined): string {
   if (config !== undefined) {
     const d = logDirFromServerProperties(config);
-    if (d === null) throw new Error(`${config}: sets neither log.dirs nor log.dir`);
+    if (d === null) throw new PathError(config, 'sets neither log.dirs nor log.dir');
     return d;
   }
-  return '/tmp/kafka-logs';
+  return KAFKA_DEFAULT_LOG_DIR;
 }
 
-/** Builds the summary for a log dir or a single partition dir. */
+/** The summary of a log dir or a single partition folder, with a progress bar on a TTY. */
 export function lsSummary(path: string, opts: { exact?: boolean; progress?: boolean } = {}): LogDirSummary {
-  const abs = resolve(path);
-  if (classifyPath(abs) === 'partition') {
-    const dir = readPartitionDir(abs);
-    if (dir === null) throw new Error(`${path}: not a <topic>-<partition> folder`);
-    const p = summarizePartition(dir, { exactLegacyCounts: opts.exact });
-    return { path: dirname(abs), files: [], meta: null, partitions: [p], problems: p.problems };
-  }
   let bar: Progress | null = null;
   try {
-    return summarizeLogDir(abs, {
+    return summarizeLogDir(path, {
       exactLegacyCounts: opts.exact,
       onPartition: (done, total) => {
         bar ??= createProgress({ total, label: 'ls', enabled: opts.progress ?? true });
@@ -48,21 +44,40 @@ export function lsSummary(path: string, opts: { exact?: boolean; progress?: bool
   }
 }
 
-export function registerLs(program: Command): void {
+/** Whether a listing found something wrong: problems, a failed index check, a lost segment. */
+export function lsHasFindings(s: LogDirSummary): boolean {
+  return s.problems.length > 0 || s.partitions.some((p) => p.indexVerdict === 'failed' || p.indexVerdict === 'log-missing');
+}
+
+/** Runs `kseg ls`: exit 0, 1 when the listing found problems; a path that is no log dir throws (exit 2). */
+export function runLs(logdir: string | undefined, opts: LsOptions, io: CommandIo): number {
+  return handled('ls', io, () => {
+    let path: string;
+    let summary: LogDirSummary;
+    try {
+      path = logdir ?? defaultLogDir(opts.config);
+      summary = lsSummary(path, { exact: opts.exact, progress: opts.progress });
+    } catch (e) {
+      // Not given, the log dir is a default: say where it came from.
+      if (logdir === undefined && e instanceof PathError) {
+        throw new PathError(e.path, `${e.what} (${opts.config === undefined ? "Kafka's default log.dirs" : `log.dirs of ${opts.config}`}; give LOGDIR)`);
+      }
+      throw e;
+    }
+    io.out(opts.format === 'json' ? toJson(lsJson(summary), 2) + '\n' : lsTable(summary, { segments: opts.segments }));
+    return lsHasFindings(summary) ? EXIT.FINDINGS : EXIT.OK;
+  });
+}
+
+export function registerLs(program: Command, io?: CommandIo): void {
   program
     .command('ls')
     .description('List every topic-partition of a log dir: segments, bytes, offset and time ranges, record counts, codecs, index sanity, and the small metadata files')
-    .argument('[LOGDIR]', 'a log dir (or one partition folder); default: log.dirs of --config, else /tmp/kafka-logs')
+    .argument('[LOGDIR]', `a log dir (or one partition folder); default: log.dirs of --config, else ${KAFKA_DEFAULT_LOG_DIR}`)
     .option('--config <server.properties>', 'take the log dir from this broker config (first entry of log.dirs)')
-    .option('--format <format>', 'table or json', 'table')
+    .addOption(formatOption())
     .option('--segments', 'also list every segment')
     .option('--exact', 'decompress legacy (magic 0/1) compressed messages to count their records exactly')
-    .option('--no-progress', 'never draw a progress bar')
-    .action((logdir: string | undefined, opts: LsOptions) => {
-      if (opts.format !== 'table' && opts.format !== 'json') throw new Error(`--format must be table or json, not ${opts.format}`);
-      const path = logdir ?? defaultLogDir(opts.config);
-      if (!existsSync(path)) throw new Error(`${path}: no such log dir`);
-      const summary = lsSummary(path, { exact: opts.exact, progress: opts.progress });
-      process.stdout.write(opts.format === 'json' ? toJson(lsJson(summary), 2) + '\n' : lsTable(summary, { segments: opts.segments }));
-    });
+    .option(...NO_PROGRESS)
+    .action((logdir: string | undefined, opts: LsOptions) => runCommand('ls', (target) => runLs(logdir, opts, target), io));
 }

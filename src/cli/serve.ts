@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
+import { PathError } from '../io/paths.js';
 import { LogDirBrowser } from '../serve/api.js';
 import { startServer } from '../serve/server.js';
 
@@ -19,15 +19,15 @@ export function registerServe(program: Command): void {
     .argument('[LOG_DIR]', 'a log dir or one partition folder', '/tmp/kafka-logs')
     .option('--port <n>', `TCP port on 127.0.0.1 (0 picks a free one)`, parsePort, DEFAULT_PORT)
     .action(async (logDir: string, opts: { port: number }) => {
-      if (!existsSync(logDir)) {
-        process.stderr.write(`kseg serve: ${logDir}: no such log dir\n`);
-        process.exitCode = 2;
-        return;
-      }
       let running;
       try {
         running = await startServer(new LogDirBrowser(logDir), { port: opts.port });
       } catch (e) {
+        if (e instanceof PathError) {
+          process.stderr.write(`kseg serve: ${e.message}\n`);
+          process.exitCode = 2;
+          return;
+        }
         const code = (e as { code?: string }).code;
         const why = code === 'EADDRINUSE' ? `port ${opts.port} on 127.0.0.1 is in use; pick another with --port N (0: any free port)` : e instanceof Error ? e.message : String(e);
         process.stderr.write(`kseg serve: ${why}\n`);

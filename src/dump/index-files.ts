@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { decrementSequence, lastOffsetOf } from '../format/batch.js';
 import { FormatError } from '../format/errors.js';
 import { type Int64, int64Max, normalize } from '../format/int64.js';
@@ -14,7 +14,7 @@ import {
 import { decodeProducerSnapshot } from '../format/producer-snapshot.js';
 import { JavaException } from './java-exception.js';
 import { javaAbsolutePath, javaFileName, javaParent, javaParseLong, javaSplitFirstDot } from './java.js';
-import { entryRecords, loadHeader, openSegment, sliceWindow, toJavaException, walkEntries } from './log.js';
+import { entryRecords, loadHeader, openSegment, pathTypeOf, sliceWindow, toJavaException, walkEntries } from './log.js';
 import { offsetIndexSanity, timeIndexSanity } from '../io/partition.js';
 import { EntryWalker, type SegmentFile } from '../io/segment-file.js';
 import type { DumpIO } from './output.js';
@@ -27,9 +27,17 @@ function baseOffsetOf(name: string): Int64 {
   return normalize(javaParseLong(javaSplitFirstDot(name)));
 }
 
-/** Reads an index file read-only. Kafka would create a missing index (and then fail); we only fail. */
-function readIndexFile(absPath: string): Buffer {
-  if (!existsSync(absPath)) throw new JavaException('java.lang.IllegalArgumentException', 'Invalid max index size: -1');
+/**
+ * Reads an index file read-only. Kafka would create a missing index (and then fail); we only fail.
+ * A directory fails as Kafka's RandomAccessFile does (`displayPath` is how Kafka names the file).
+ * A FIFO reads as empty: Kafka's open waits for a writer, then sees a length of 0; kseg does not
+ * wait (and never opens it).
+ */
+function readIndexFile(absPath: string, displayPath: string): Buffer {
+  const type = pathTypeOf(absPath);
+  if (type === null) throw new JavaException('java.lang.IllegalArgumentException', 'Invalid max index size: -1');
+  if (type === 'directory') throw new JavaException('java.io.FileNotFoundException', `${displayPath} (Is a directory)`);
+  if (type === 'FIFO') return Buffer.alloc(0);
   return readFileSync(absPath);
 }
 
@@ -47,7 +55,7 @@ export function dumpIndex(path: string, opts: { sanityOnly: boolean; verifyOnly:
   const { abs, logPath } = siblings(path, io);
   const log = openSegment(logPath);
   try {
-    const index = readIndexFile(abs);
+    const index = readIndexFile(abs, path);
     const entries = slotCount(index.length, OFFSET_INDEX_ENTRY_SIZE);
     if (entries === 0) {
       io.out.text(`${path} is empty.\n`);
@@ -83,13 +91,14 @@ export function dumpTimeIndex(path: string, opts: { sanityOnly: boolean; verifyO
   const { abs, logPath, indexPath } = siblings(path, io);
   const log = openSegment(logPath);
   try {
-    const offsetIndex = readIndexFile(indexPath);
-    const timeIndex = readIndexFile(abs);
+    const offsetIndex = readIndexFile(indexPath, indexPath);
+    const timeIndex = readIndexFile(abs, path);
     const entries = slotCount(timeIndex.length, TIME_INDEX_ENTRY_SIZE);
     if (opts.sanityOnly) {
-      // The broker's start-up check (TimeIndex.sanityCheck), shared with kseg ls.
-      const sanity = timeIndexSanity(abs, base);
-      if (sanity.error !== null) throw new JavaException(CORRUPT_INDEX, sanity.error);
+      // The broker's start-up check (TimeIndex.sanityCheck), shared with kseg ls. An empty index
+      // passes it (and is not opened again: it may be a FIFO).
+      const sanity = timeIndex.length === 0 ? null : timeIndexSanity(abs, base);
+      if (sanity !== null && sanity.error !== null) throw new JavaException(CORRUPT_INDEX, sanity.error);
       io.out.text(`${path} passed sanity check.\n`);
       return;
     }
@@ -218,7 +227,11 @@ class FrameChains {
 export function dumpTxnIndex(path: string, io: DumpIO): void {
   baseOffsetOf(javaFileName(path));
   const abs = javaAbsolutePath(path, io.cwd);
-  if (!existsSync(abs)) return;
+  const type = pathTypeOf(abs);
+  if (type === null) return;
+  // As Kafka's FileChannel.open and position: a directory can't be opened, a pipe can't seek.
+  if (type === 'directory') throw new JavaException('java.nio.file.FileSystemException', `${path}: Is a directory`);
+  if (type === 'FIFO') throw new JavaException('java.io.IOException', 'Illegal seek');
   const bytes = readFileSync(abs);
   for (const t of abortedTxnEntries(bytes)) {
     if (t.version > 0) {
@@ -236,8 +249,10 @@ export function dumpProducerSnapshot(path: string, io: DumpIO): void {
   let bytes: Buffer;
   try {
     const abs = javaAbsolutePath(path, io.cwd);
-    if (statSync(abs).isDirectory()) throw new JavaException('java.io.IOException', 'Is a directory');
-    bytes = readFileSync(abs);
+    const type = pathTypeOf(abs);
+    if (type === 'directory') throw new JavaException('java.io.IOException', 'Is a directory');
+    // Kafka's read waits for a FIFO's writer, then reads what it wrote; kseg does not wait: nothing.
+    bytes = type === 'FIFO' ? Buffer.alloc(0) : readFileSync(abs);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new JavaException('java.nio.file.NoSuchFileException', path);
     throw e;

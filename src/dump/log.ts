@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { COMPRESSION_NAMES } from '../codec/index.js';
 import {
   type BatchHeader,
@@ -10,6 +11,7 @@ import {
 import { FormatError } from '../format/errors.js';
 import { type Int64, addInt64, readInt8 } from '../format/int64.js';
 import { type DecodedRecords, type LogRecord, decodeBatchRecords, decodeLegacyRecords, isEntryCrcValid } from '../format/record.js';
+import { type EntryType, entryTypeOf } from '../io/logdir.js';
 import { EntryWalker, SegmentFile, entryChecksumMatches } from '../io/segment-file.js';
 import type { DecodedText } from './decoders.js';
 import { JavaException } from './java-exception.js';
@@ -94,14 +96,41 @@ export function toJavaException(e: unknown): unknown {
   }
 }
 
-/** Opens a segment for reading as FileRecords.open does, with its failures. */
-export function openSegment(absPath: string, displayPath: string = absPath): SegmentFile {
+/**
+ * A directory opened as FileRecords.open opens one: it has the directory's size, and the first
+ * read fails as Kafka's RecordBatchIterator reports it.
+ */
+class DirectoryRecords extends SegmentFile {
+  override window(): never {
+    throw new JavaException('org.apache.kafka.common.KafkaException', 'java.io.IOException: Is a directory');
+  }
+}
+
+/** The type of what is at a path, without opening it (opening a FIFO waits for a writer); null if nothing. */
+export function pathTypeOf(absPath: string): EntryType | null {
   try {
-    return new SegmentFile(absPath);
+    const st = statSync(absPath, { throwIfNoEntry: false });
+    return st ? entryTypeOf(st) : null;
+  } catch {
+    return null; // the open that follows reports why
+  }
+}
+
+/**
+ * Opens a segment for reading as FileRecords.open does, with its failures. A FIFO is never opened:
+ * Kafka's open() waits for a writer, then FileChannel.position fails on the pipe; kseg fails the
+ * same way at once (`Illegal seek`) instead of waiting.
+ */
+export function openSegment(absPath: string, displayPath: string = absPath): SegmentFile {
+  const type = pathTypeOf(absPath);
+  if (type === 'FIFO') throw new JavaException('java.io.IOException', 'Illegal seek');
+  try {
+    return type === 'directory' ? new DirectoryRecords(absPath) : new SegmentFile(absPath);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new JavaException('java.nio.file.NoSuchFileException', displayPath);
     if (code === 'EACCES') throw new JavaException('java.nio.file.AccessDeniedException', displayPath);
+    if (code === 'ENXIO') throw new JavaException('java.nio.file.FileSystemException', `${displayPath}: No such device or address`);
     throw e;
   }
 }

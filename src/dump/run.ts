@@ -98,9 +98,10 @@ function failure(e: unknown, io: DumpIO): number {
     io.err.text(`${e.firstLine}\n`);
     return 1;
   }
-  // A bug of ours: say so plainly rather than pretend to be Kafka.
-  const message = e instanceof Error ? (e.stack ?? e.message) : String(e);
-  io.err.text(`kafka-dump-log: internal error: ${message}\n`);
+  // A bug of ours: say so plainly rather than pretend to be Kafka, in one line (KSEG_DEBUG=1: the stack).
+  const err = e instanceof Error ? e : new Error(String(e));
+  const where = process.env['KSEG_DEBUG'] ? `\n${err.stack ?? ''}` : ' (KSEG_DEBUG=1 shows where)';
+  io.err.text(`kafka-dump-log: internal error: ${`${err.name}: ${err.message}`.split('\n')[0]}${where}\n`);
   return 2;
 }
 

@@ -15,8 +15,13 @@ export class TextFileError extends Error {
   }
 }
 
+/**
+ * The lines of a text file as Java's BufferedReader.readLine reads them, which is how a broker
+ * reads its checkpoints: `\n`, `\r\n` or `\r` ends a line (a broker on Windows writes `\r\n`
+ * through BufferedWriter.newLine), and a final line end adds no empty line.
+ */
 function lines(text: string): string[] {
-  const l = text.split('\n');
+  const l = text.split(/\r\n|\r|\n/);
   if (l.length > 0 && l[l.length - 1] === '') l.pop();
   return l;
 }
@@ -40,10 +45,13 @@ export interface OffsetCheckpointEntry {
 
 /**
  * `recovery-point-offset-checkpoint`, `replication-offset-checkpoint`, `log-start-offset-checkpoint`,
- * `cleaner-offset-checkpoint`: version line, count line, then `topic partition offset` lines.
+ * `cleaner-offset-checkpoint`: version line, count line, then `topic partition offset` lines. An
+ * empty file has no entries (version null): Kafka's CheckpointReadBuffer returns an empty list when
+ * the first readLine finds nothing, and brokers leave such files (an empty cleaner checkpoint).
  */
-export function parseOffsetCheckpoint(text: string): { version: number; entries: OffsetCheckpointEntry[] } {
+export function parseOffsetCheckpoint(text: string): { version: number | null; entries: OffsetCheckpointEntry[] } {
   const l = lines(text);
+  if (l.length === 0) return { version: null, entries: [] };
   const version = int(l[0], 1, 'a version number');
   const count = int(l[1], 2, 'an entry count');
   const entries: OffsetCheckpointEntry[] = [];
@@ -62,9 +70,10 @@ export interface LeaderEpochEntry {
   line: number;
 }
 
-/** `leader-epoch-checkpoint`: version, count, then `epoch startOffset` lines. */
-export function parseLeaderEpochCheckpoint(text: string): { version: number; entries: LeaderEpochEntry[] } {
+/** `leader-epoch-checkpoint`: version, count, then `epoch startOffset` lines; empty: no entries (as parseOffsetCheckpoint). */
+export function parseLeaderEpochCheckpoint(text: string): { version: number | null; entries: LeaderEpochEntry[] } {
   const l = lines(text);
+  if (l.length === 0) return { version: null, entries: [] };
   const version = int(l[0], 1, 'a version number');
   const count = int(l[1], 2, 'an entry count');
   const entries: LeaderEpochEntry[] = [];

@@ -1,4 +1,4 @@
-import { readdirSync, statSync } from 'node:fs';
+import { type Dirent, type Stats, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -38,6 +38,19 @@ export interface PartitionDir {
   partitionMetadata?: string;
   quorumState?: string;
   other: string[];
+  /**
+   * Entries that are not regular files (FIFOs, sockets, devices, or a directory named like a
+   * segment): never opened (a FIFO would block the reader until a writer comes), only reported.
+   */
+  irregular: IrregularEntry[];
+}
+
+/** What an entry of a folder is, when it is not a regular file or a folder to descend into. */
+export type EntryType = 'file' | 'directory' | 'FIFO' | 'socket' | 'character device' | 'block device' | 'symbolic link';
+
+export interface IrregularEntry {
+  path: string;
+  type: EntryType;
 }
 
 export interface LogDir {
@@ -45,10 +58,45 @@ export interface LogDir {
   partitions: PartitionDir[];
   /** Root files: `meta.properties`, `*-offset-checkpoint`, `bootstrap.checkpoint`, ... */
   files: string[];
+  /** Root entries that are neither regular files nor folders (FIFOs, sockets, devices): never opened. */
+  irregular: IrregularEntry[];
+}
+
+/** The type of a stat result. */
+export function entryTypeOf(st: Stats | Dirent): EntryType {
+  if (st.isFile()) return 'file';
+  if (st.isDirectory()) return 'directory';
+  if (st.isFIFO()) return 'FIFO';
+  if (st.isSocket()) return 'socket';
+  if (st.isCharacterDevice()) return 'character device';
+  if (st.isBlockDevice()) return 'block device';
+  return 'symbolic link';
+}
+
+/** The type of a folder entry, following a symbolic link (a dangling one stays 'symbolic link'). */
+function direntType(dir: string, e: Dirent): EntryType {
+  const t = entryTypeOf(e);
+  if (t !== 'symbolic link') return t;
+  const st = statSync(join(dir, e.name), { throwIfNoEntry: false });
+  return st ? entryTypeOf(st) : 'symbolic link';
 }
 
 const SEGMENT_RE = /^(\d{20})\.(log|index|timeindex|txnindex|snapshot)$/;
 const LEFTOVER_RE = /\.(deleted|cleaned|swap)$/;
+/** KRaft snapshots: `<20-digit offset>-<10-digit epoch>.checkpoint`. */
+const KRAFT_SNAPSHOT_RE = /^\d+-\d+\.checkpoint$/;
+
+/** Whether a name is one a broker gives a file inside a partition folder. */
+export function isPartitionFileName(name: string): boolean {
+  return (
+    SEGMENT_RE.test(name) ||
+    KRAFT_SNAPSHOT_RE.test(name) ||
+    LEFTOVER_RE.test(name) ||
+    name === 'leader-epoch-checkpoint' ||
+    name === 'partition.metadata' ||
+    name === 'quorum-state'
+  );
+}
 
 /** `<topic>-<partition>` (and `<topic>-<partition>.<uuid>-delete|-future`) folder names. */
 export function parseTopicPartition(name: string): { topic: string; partition: number; state: PartitionDir['state'] } | null {
@@ -68,10 +116,18 @@ export function parseTopicPartition(name: string): { topic: string; partition: n
 export function readPartitionDir(path: string, name: string = path.split('/').pop()!): PartitionDir | null {
   const tp = parseTopicPartition(name);
   if (!tp) return null;
-  const dir: PartitionDir = { name, path, ...tp, segments: [], snapshots: [], checkpoints: [], leftovers: [], other: [] };
+  const dir: PartitionDir = { name, path, ...tp, segments: [], snapshots: [], checkpoints: [], leftovers: [], other: [], irregular: [] };
   const byBase = new Map<string, SegmentFiles>();
-  for (const f of readdirSync(path).sort()) {
+  for (const e of readdirSync(path, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const f = e.name;
     const full = join(path, f);
+    const type = direntType(path, e);
+    if (type !== 'file') {
+      // Only regular files are read; a folder is listed as other unless named like a Kafka file.
+      if (type === 'directory' && !isPartitionFileName(f)) dir.other.push(full);
+      else dir.irregular.push({ path: full, type });
+      continue;
+    }
     const seg = SEGMENT_RE.exec(f);
     if (seg) {
       const kind = seg[2] as SegmentFileKind;
@@ -101,23 +157,43 @@ export function readPartitionDir(path: string, name: string = path.split('/').po
 export function readLogDir(path: string): LogDir {
   const partitions: PartitionDir[] = [];
   const files: string[] = [];
+  const irregular: IrregularEntry[] = [];
   for (const entry of readdirSync(path, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const full = join(path, entry.name);
-    if (entry.isDirectory()) {
+    const type = direntType(path, entry);
+    if (type === 'directory') {
       const p = readPartitionDir(full, entry.name);
       if (p) partitions.push(p);
-    } else {
+    } else if (type === 'file') {
       files.push(full);
+    } else {
+      irregular.push({ path: full, type });
     }
   }
-  return { path, partitions, files };
+  return { path, partitions, files, irregular };
 }
 
-/** Whether a path is a log dir root, a partition dir, or a file. */
-export function classifyPath(path: string): 'logdir' | 'partition' | 'file' {
-  const st = statSync(path);
-  if (!st.isDirectory()) return 'file';
-  const names = readdirSync(path);
-  if (names.some((n) => SEGMENT_RE.test(n) || n === 'leader-epoch-checkpoint' || n === 'partition.metadata')) return 'partition';
-  return 'logdir';
+/**
+ * Whether a partition folder holds anything a broker writes there (a segment, snapshot, leftover,
+ * checkpoint or metadata file), as opposed to any folder whose name happens to end in `-<digits>`.
+ */
+export function hasPartitionFiles(dir: PartitionDir): boolean {
+  return (
+    dir.segments.length > 0 ||
+    dir.snapshots.length > 0 ||
+    dir.checkpoints.length > 0 ||
+    dir.leftovers.length > 0 ||
+    dir.leaderEpochCheckpoint !== undefined ||
+    dir.partitionMetadata !== undefined ||
+    dir.quorumState !== undefined ||
+    dir.irregular.length > 0
+  );
+}
+
+/** Files a broker keeps at the root of a log dir: any of them marks a folder as a log dir even with no partitions yet. */
+const ROOT_FILE_RE = /^(meta\.properties|bootstrap\.checkpoint|\.lock|\.kafka_cleanshutdown|[a-z-]+-offset-checkpoint)$/;
+
+/** Whether a listing is a broker's log dir: a partition folder holding Kafka files, or a broker's root file. */
+export function looksLikeLogDir(dir: LogDir): boolean {
+  return dir.partitions.some(hasPartitionFiles) || [...dir.files, ...dir.irregular.map((i) => i.path)].some((f) => ROOT_FILE_RE.test(f.slice(f.lastIndexOf('/') + 1)));
 }

@@ -1,5 +1,5 @@
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
-import { basename } from 'node:path';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { COMPRESSION_NAMES } from '../codec/index.js';
 import { type BatchHeader, legacyHeaderSize, lastOffsetOf } from '../format/batch.js';
 import { type Int64, addInt64, normalize, readInt32 } from '../format/int64.js';
@@ -24,7 +24,9 @@ import {
 } from '../format/text-files.js';
 import { type LogBatch, readBatches } from './batches.js';
 import { type Distribution, Histogram } from './histogram.js';
-import { type LeftoverKind, type LogDir, type PartitionDir, type SegmentFiles, readLogDir } from './logdir.js';
+import type { LeftoverKind, LogDir, PartitionDir, SegmentFiles } from './logdir.js';
+import { orphanedIndexes } from './orphan-indexes.js';
+import { notRegularText, readRegularText, resolveDirectory } from './paths.js';
 
 /**
  * The partition model behind `kseg ls` and `kseg stats`: what a log dir holds, summarised from
@@ -148,7 +150,8 @@ export type IndexVerdict =
   | 'ok' // every index passes the broker's sanity check
   | 'preallocated' // only preallocated (zero-tail) indexes of the active segment fail, as Kafka's check would: healthy
   | 'failed' // a real failure
-  | 'missing'; // a segment with records has no index file (the broker would rebuild it)
+  | 'missing' // a segment with records has no index file (the broker would rebuild it)
+  | 'log-missing'; // index entries remain of a segment whose .log is gone: its records are lost
 
 // ---------------------------------------------------------------------------------------------
 // Shallow segment and partition summaries
@@ -309,6 +312,11 @@ export function summarizeSegment(seg: SegmentFiles, active: boolean, options: Su
     s.problems.push(problemOf(seg.index ?? seg.log ?? '', e));
   }
   s.indexVerdict = segmentVerdict(s);
+  const orphan = orphanedIndexes(seg);
+  if (orphan?.populated) {
+    s.indexVerdict = 'log-missing';
+    s.problems.push({ file: orphan.log, message: `missing, while ${orphan.description}: the records they indexed are gone` });
+  }
   return s;
 }
 
@@ -366,7 +374,7 @@ export interface PartitionSummary {
 
 function readText(file: string, problems: Problem[]): string | null {
   try {
-    return readFileSync(file, 'utf8');
+    return readRegularText(file);
   } catch (e) {
     problems.push(problemOf(file, e));
     return null;
@@ -419,7 +427,7 @@ export function summarizePartition(dir: PartitionDir, options: SummaryOptions = 
   };
   const codecs = new Set<string>();
   const magics = new Set<number>();
-  const verdictRank: Record<IndexVerdict, number> = { ok: 0, preallocated: 1, missing: 2, failed: 3 };
+  const verdictRank: Record<IndexVerdict, number> = { ok: 0, preallocated: 1, missing: 2, failed: 3, 'log-missing': 4 };
   for (const s of segments) {
     p.logBytes += s.bytes;
     p.batches += s.batches;
@@ -438,6 +446,7 @@ export function summarizePartition(dir: PartitionDir, options: SummaryOptions = 
   }
   p.codecs = [...codecs].sort();
   p.magics = [...magics].sort();
+  for (const i of dir.irregular) problems.push({ file: i.path, message: notRegularText(i.type) });
   const files = [
     ...dir.segments.flatMap((s) => [s.log, s.index, s.timeindex, s.txnindex]),
     ...dir.snapshots.map((s) => s.path),
@@ -464,7 +473,7 @@ export interface RootFile {
   bytes: number;
   /** meta.properties: the properties. */
   properties?: Record<string, string>;
-  /** `*-offset-checkpoint`: format version and number of entries. */
+  /** `*-offset-checkpoint`: format version (absent for an empty file: no entries) and number of entries. */
   version?: number;
   entries?: number;
 }
@@ -479,11 +488,17 @@ export interface LogDirSummary {
 }
 
 /**
- * Summarises a whole log dir: every partition from its batch headers and indexes, and the root
- * files decoded. `onPartition` is called after each partition (progress reporting).
+ * Summarises what `kseg ls` shows for a path: a whole log dir (every partition from its batch
+ * headers and indexes, and the root files decoded) or one partition folder. The path is resolved
+ * by resolvePath (a PathError says why it is neither); paths in the summary are absolute.
+ * `onPartition` is called after each partition (progress reporting).
  */
 export function summarizeLogDir(path: string, options: SummaryOptions & { onPartition?: (done: number, total: number) => void } = {}): LogDirSummary {
-  return summarizeListing(readLogDir(path), options);
+  const t = resolveDirectory(path, { absolute: true });
+  if (t.kind === 'logdir') return summarizeListing(t.listing, options);
+  const p = summarizePartition(t.dir, options);
+  options.onPartition?.(1, 1);
+  return { path: dirname(t.path), files: [], meta: null, partitions: [p], problems: p.problems };
 }
 
 export function summarizeListing(dir: LogDir, options: SummaryOptions & { onPartition?: (done: number, total: number) => void } = {}): LogDirSummary {
@@ -505,7 +520,7 @@ export function summarizeListing(dir: LogDir, options: SummaryOptions & { onPart
       if (t !== null) {
         try {
           const c = parseOffsetCheckpoint(t);
-          rf.version = c.version;
+          if (c.version !== null) rf.version = c.version;
           rf.entries = c.entries.length;
           for (const e of c.entries) {
             const key = `${e.topic}-${e.partition}`;
@@ -522,6 +537,7 @@ export function summarizeListing(dir: LogDir, options: SummaryOptions & { onPart
     }
     files.push(rf);
   }
+  for (const i of dir.irregular) problems.push({ file: i.path, message: notRegularText(i.type) });
   const partitions: PartitionSummary[] = [];
   for (const pd of dir.partitions) {
     const p = summarizePartition(pd, options);
@@ -538,7 +554,7 @@ export function summarizeListing(dir: LogDir, options: SummaryOptions & { onPart
  * list, as `kseg ls --config` uses it. Null when the file sets neither.
  */
 export function logDirFromServerProperties(file: string): string | null {
-  const props = parseProperties(readFileSync(file, 'utf8'));
+  const props = parseProperties(readRegularText(file));
   const v = props['log.dirs'] ?? props['log.dir'];
   if (v === undefined) return null;
   const first = v.split(',').map((s) => s.trim()).find((s) => s !== '');
@@ -583,7 +599,7 @@ export interface OpenTransaction {
 export interface PartitionStatsRow {
   name: string;
   batches: number;
-  /** Data records (control records excluded, as in the totals). */
+  /** Every record, control records included (as `kseg ls` counts them). */
   records: number;
   controlRecords: number;
   bytes: number;
@@ -593,7 +609,10 @@ export interface StatsResult {
   /** Bytes of the batches walked. */
   bytes: number;
   batches: number;
+  /** Every record, control records included: the same count as `kseg ls` (PartitionSummary.records). */
   records: number;
+  /** Records of data batches (what a consumer reads, aborted ones included): records - controlRecords. */
+  dataRecords: number;
   controlBatches: number;
   controlRecords: number;
   recordsPerBatch: Distribution | null;
@@ -617,7 +636,11 @@ export interface StatsResult {
     abortedRecords: number;
     openTransactions: OpenTransaction[];
   };
-  /** Record timestamps (≥ 0), with LogAppendTime batches taking their max timestamp. */
+  /**
+   * The batches' time range, as `kseg ls` shows it: the earliest first-record timestamp of a batch
+   * (LogAppendTime: its max timestamp) to the latest batch max timestamp, every batch (control
+   * ones too) with a timestamp (≥ 0).
+   */
   time: { first: Int64 | null; last: Int64 | null; spanMs: number | null };
   crcErrors: number;
   partitions: PartitionStatsRow[];
@@ -667,14 +690,17 @@ export class StatsAccumulator {
     this.rows.push(this.row);
   }
 
-  private time(t: Int64): void {
-    if (t < 0) return;
-    if (this.first === null || t < this.first) this.first = t;
-    if (this.last === null || t > this.last) this.last = t;
+  /** One batch's time range (the definition `kseg ls` uses: see StatsResult.time). */
+  private time(h: BatchHeader): void {
+    const first = headerFirstTimestamp(h);
+    const last = headerMaxTimestamp(h);
+    if (first >= 0 && (this.first === null || first < this.first)) this.first = first;
+    if (last >= 0 && (this.last === null || last > this.last)) this.last = last;
   }
 
   addBatch(b: LogBatch): void {
     const h = b.header;
+    this.time(h);
     this.batches++;
     this.bytes += h.sizeInBytes;
     if (this.row) {
@@ -705,6 +731,8 @@ export class StatsAccumulator {
     c.storedBytes += stored;
     c.rawBytes += raw;
 
+    this.records += n;
+    if (this.row) this.row.records += n;
     if (h.format === 'v2' && h.isControl) {
       this.controlBatches++;
       this.controlRecords += n;
@@ -712,9 +740,6 @@ export class StatsAccumulator {
       for (const r of recs) this.marker(h.producerId, r);
       return;
     }
-    this.records += n;
-    if (this.row) this.row.records += n;
-    const appendTime = h.timestampType === 'LogAppendTime';
     for (const r of recs) {
       if (r.key === null) this.nullKeys++;
       else this.keys.add(r.key.length);
@@ -724,7 +749,6 @@ export class StatsAccumulator {
       for (const hd of r.headers) hb += utf8Length(hd.key) + (hd.value?.length ?? 0);
       this.headerBytes.add(hb);
       this.headerCounts.add(r.headers.length);
-      this.time(appendTime ? headerMaxTimestamp(h) : r.timestamp);
     }
     if (h.format === 'v2' && h.producerId !== -1 && n > 0) {
       const key = String(h.producerId);
@@ -775,11 +799,12 @@ export class StatsAccumulator {
       .map(({ epochSet, ...p }) => ({ ...p, epochs: [...epochSet].sort((a, b) => a - b) }))
       .sort((a, b) => (a.producerId < b.producerId ? -1 : 1));
     const openTransactions = [...this.open.values()];
-    const total = this.records + this.controlRecords;
+    const total = this.records;
     return {
       bytes: this.bytes,
       batches: this.batches,
       records: this.records,
+      dataRecords: this.records - this.controlRecords,
       controlBatches: this.controlBatches,
       controlRecords: this.controlRecords,
       recordsPerBatch: this.perBatch.distribution(),
@@ -825,11 +850,6 @@ export function accumulateSegment(acc: StatsAccumulator, log: string, onBytes?: 
   } finally {
     it.return?.(undefined as never);
   }
-}
-
-/** Whether a path exists (for CLI messages). */
-export function pathExists(p: string): boolean {
-  return existsSync(p);
 }
 
 /** Reads and parses one of a partition's small text files; a failure becomes a problem naming the file. */

@@ -1,12 +1,13 @@
 import { readdirSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { auditPath } from '../audit/index.js';
 import { auditJson } from '../audit/report-text.js';
 import { type BatchHeader, RECORD_BATCH_OVERHEAD, lastOffsetOf } from '../format/batch.js';
 import { OFFSET_INDEX_ENTRY_SIZE, TIME_INDEX_ENTRY_SIZE, TXN_INDEX_ENTRY_SIZE, abortedTxnEntries, warmBinarySearch } from '../format/indexes.js';
 import { type Int64, addInt64, normalize } from '../format/int64.js';
 import { type LogBatch, currentBatch, readBatches } from '../io/batches.js';
-import { type PartitionDir, type SegmentFiles, classifyPath, parseTopicPartition, readLogDir, readPartitionDir } from '../io/logdir.js';
+import { type PartitionDir, type SegmentFiles, parseTopicPartition, readLogDir, readPartitionDir } from '../io/logdir.js';
+import { resolveDirectory } from '../io/paths.js';
 import { sizeOf, summarizeListing } from '../io/partition.js';
 import { IndexReader, type ReadIssue, abortedRanges, newReadStats, readPartitionRecords, seekOffset, seekTime } from '../io/seek.js';
 import { EntryWalker, SegmentFile } from '../io/segment-file.js';
@@ -56,10 +57,10 @@ export class LogDirBrowser {
   private readonly audits = new Map<string, { signature: string; report: unknown }>();
 
   constructor(path: string) {
-    this.root = resolve(path);
-    const kind = classifyPath(this.root);
-    if (kind === 'file') throw new Error(`${path}: not a log dir or a <topic>-<partition> folder`);
-    this.kind = kind;
+    // Resolved as every command's path (io/paths.ts): a PathError says why it is no log dir.
+    const t = resolveDirectory(path, { absolute: true, what: 'a log dir or a <topic>-<partition> folder' });
+    this.root = t.path;
+    this.kind = t.kind;
   }
 
   /** The folders and root files, from the directory listing alone (no file is read). */
@@ -92,7 +93,7 @@ export class LogDirBrowser {
    */
   summary(name: string) {
     const dir = this.partition(name);
-    const doc = lsJson(summarizeListing({ path: this.root, partitions: [dir], files: this.rootFiles() }));
+    const doc = lsJson(summarizeListing({ path: this.root, partitions: [dir], files: this.rootFiles(), irregular: [] }));
     return doc.partitions[0]!;
   }
 

@@ -226,7 +226,15 @@ function explainV2(batch: LogBatch, h: RecordBatchHeader): ExplainBatch {
     const recs = recordsSection('file', 'batch', bytes, P, P + RECORD_BATCH_OVERHEAD, end, (rows) => fillRecords(rows, P + RECORD_BATCH_OVERHEAD));
     sections.push({ space: 'file', title: `batch at byte ${P} of ${batch.file}`, start: P, end, rows: [...header.rows, ...recs.rows] });
   } else {
-    header.add(P + RECORD_BATCH_OVERHEAD, end, 'records', `${codecName(h.compression)}, ${end - P - RECORD_BATCH_OVERHEAD} bytes`, `the ${h.recordCount} records, compressed as one ${codecName(h.compression)} stream${decoded.decompressed ? ` of ${decoded.decompressed.length} bytes (below)` : ''}`);
+    const stored = end - P - RECORD_BATCH_OVERHEAD;
+    const what = h.recordCount === 1 ? 'the record' : `the ${h.recordCount} records`;
+    header.add(
+      P + RECORD_BATCH_OVERHEAD,
+      end,
+      'records',
+      `${codecName(h.compression)}, ${stored} bytes`,
+      `${what}, compressed into one ${codecName(h.compression)} stream of ${stored} bytes${decoded.decompressed ? `; ${decoded.decompressed.length} bytes decompressed (below)` : ''}`,
+    );
     sections.push({ space: 'file', title: `batch at byte ${P} of ${batch.file}`, start: P, end, rows: header.rows });
     if (decoded.decompressed) {
       const d = decoded.decompressed;

@@ -1,5 +1,5 @@
 import type { IndexSanity, LogDirSummary, PartitionSummary, Problem, SegmentSummary } from '../io/partition.js';
-import { SCHEMA_VERSION, int64Json } from './json.js';
+import { SCHEMA_VERSIONS, int64Json } from './json.js';
 import { type Cell, formatBytes, formatTimestamp, renderTable } from './table.js';
 
 /**
@@ -79,7 +79,7 @@ function partitionJson(p: PartitionSummary) {
 /** The `kseg ls --format json` document. */
 export function lsJson(s: LogDirSummary) {
   return {
-    schemaVersion: SCHEMA_VERSION,
+    schemaVersion: SCHEMA_VERSIONS.ls,
     command: 'ls' as const,
     path: s.path,
     meta: s.meta,
@@ -88,7 +88,8 @@ export function lsJson(s: LogDirSummary) {
       kind: f.kind,
       bytes: f.bytes,
       ...(f.properties ? { properties: f.properties } : {}),
-      ...(f.version !== undefined ? { version: f.version, entries: f.entries ?? 0 } : {}),
+      ...(f.version !== undefined ? { version: f.version } : {}),
+      ...(f.entries !== undefined ? { entries: f.entries } : {}),
     })),
     totals: {
       partitions: s.partitions.length,
@@ -115,6 +116,7 @@ const INDEX_LABEL: Record<PartitionSummary['indexVerdict'], string> = {
   preallocated: 'ok (active, preallocated)',
   failed: 'FAILED',
   missing: 'missing',
+  'log-missing': 'LOG MISSING',
 };
 
 function notes(p: PartitionSummary): string {
@@ -169,13 +171,16 @@ export function lsTable(s: LogDirSummary, options: LsTableOptions = {}): string 
     }
   }
   const out: string[] = [];
-  out.push(renderTable(['partition', 'segs', 'bytes', 'offsets', 'time range (UTC)', 'records', 'codecs', 'indexes', 'notes'], rows, { right: [1, 2, 5] }));
+  // The records and time range are defined as in `kseg stats` (control records and batches included).
+  out.push(renderTable(['partition', 'segs', 'bytes', 'offsets', 'batch time range (UTC)', 'records (incl. control)', 'codecs', 'indexes', 'notes'], rows, { right: [1, 2, 5] }));
   const recs = s.partitions.reduce((n, p) => n + p.records, 0);
   const bytes = s.partitions.reduce((n, p) => n + p.logBytes, 0);
   out.push(`${s.partitions.length} partitions, ${s.partitions.reduce((n, p) => n + p.segments.length, 0)} segments, ${formatBytes(bytes)}, ${recs} records`);
   if (s.meta) out.push(`meta.properties: ${Object.entries(s.meta).map(([k, v]) => `${k}=${v}`).join(' ')}`);
   for (const f of s.files) {
-    if (f.kind === 'offset-checkpoint') out.push(`${f.file.split('/').pop()}: version ${f.version ?? '?'}, ${f.entries ?? '?'} entries`);
+    if (f.kind === 'offset-checkpoint' && f.entries !== undefined) {
+      out.push(`${f.file.split('/').pop()}: ${f.version === undefined ? 'empty' : `version ${f.version}`}, ${f.entries} entries`);
+    }
     else if (f.kind === 'bootstrap.checkpoint') out.push(`bootstrap.checkpoint: ${f.bytes} bytes`);
   }
   if (s.partitions.some((p) => p.indexVerdict === 'preallocated')) {
@@ -184,10 +189,12 @@ export function lsTable(s: LogDirSummary, options: LsTableOptions = {}): string 
   if (s.partitions.some((p) => !p.recordsExact)) {
     out.push('note: ~N: legacy compressed messages counted by offset span (exact unless compacted); --exact decompresses them.');
   }
+  // The verdict is in the table; Kafka's message only for real failures (an active segment's
+  // preallocated index fails Kafka's check on every running broker: the note above says why).
   for (const p of s.partitions) {
     for (const seg of p.segments) {
       for (const i of [seg.offsetIndex, seg.timeIndex]) {
-        if (i && !i.ok) out.push(`${i.preallocated && seg.active ? 'index (preallocated, active segment)' : 'INDEX FAILED'}: ${i.error}`);
+        if (i && !i.ok && !(i.preallocated && seg.active)) out.push(`INDEX FAILED: ${i.error}`);
       }
     }
   }

@@ -57,7 +57,12 @@ export function createProgress(options: ProgressOptions): Progress {
         {
           stream,
           clearOnComplete: true,
-          hideCursor: true,
+          // The terminal's modes are never changed (no hidden cursor, line wrap left as it is):
+          // a Ctrl-C during a synchronous walk kills the process before any handler could run,
+          // and then nothing needs restoring.
+          hideCursor: false,
+          linewrap: null,
+          gracefulExit: false,
           etaBuffer: 50,
           fps: 10,
           format: (opts, params) => {
@@ -70,6 +75,8 @@ export function createProgress(options: ProgressOptions): Progress {
         cliProgress.Presets.legacy,
       );
       bar.start(options.total, done);
+      // Any exit (a closed pipe, process.exit) clears the bar's line.
+      process.once('exit', stopOnExit);
       return;
     }
     bar.update(Math.min(done, options.total));
@@ -86,7 +93,11 @@ export function createProgress(options: ProgressOptions): Progress {
     stop() {
       if (stopped) return;
       stopped = true;
+      process.removeListener('exit', stopOnExit);
       if (bar !== null) bar.stop();
     },
   };
+  function stopOnExit(): void {
+    bar?.stop();
+  }
 }

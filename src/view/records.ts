@@ -3,10 +3,17 @@ import { COMPRESSION_NAMES } from '../codec/index.js';
 import { type BatchHeader, lastOffsetOf } from '../format/batch.js';
 import type { Int64 } from '../format/int64.js';
 import type { LogRecord } from '../format/record.js';
-import { decodeControlRecord } from '../format/schema/index.js';
-import type { PartitionRecord } from '../io/seek.js';
+import {
+  type DecodedRecord,
+  decodeControlRecord,
+  decodeGroupCoordinatorRecord,
+  decodeMetadataRecord,
+  decodeShareGroupStateRecord,
+  decodeTransactionLogRecord,
+} from '../format/schema/index.js';
+import type { PartitionRecord, SegmentSource } from '../io/seek.js';
 import { type Palette, palette } from './color.js';
-import { SCHEMA_VERSION, int64Json } from './json.js';
+import { SCHEMA_VERSIONS, int64Json } from './json.js';
 
 /**
  * Renderings of records read by `readPartitionRecords` (`kseg cat`): JSON objects following
@@ -178,6 +185,43 @@ export function controlJson(record: LogRecord): ControlJson {
   }
 }
 
+/** The internal topics whose keys and values kseg decodes (the decoders of kafka-dump-log's flags). */
+export const DECODERS = ['consumer-offsets', 'transaction-state', 'cluster-metadata', 'share-group-state'] as const;
+export type DecoderName = (typeof DECODERS)[number];
+
+const DECODE: Record<DecoderName, (key: Uint8Array | null, value: Uint8Array | null) => DecodedRecord> = {
+  'consumer-offsets': (k, v) => decodeGroupCoordinatorRecord(k ?? new Uint8Array(0), v),
+  'transaction-state': (k, v) => decodeTransactionLogRecord(k ?? new Uint8Array(0), v),
+  'cluster-metadata': (_k, v) => decodeMetadataRecord(v),
+  'share-group-state': (k, v) => decodeShareGroupStateRecord(k ?? new Uint8Array(0), v),
+};
+
+const TOPIC_DECODERS: Record<string, DecoderName> = {
+  __consumer_offsets: 'consumer-offsets',
+  __transaction_state: 'transaction-state',
+  __cluster_metadata: 'cluster-metadata',
+  __share_group_state: 'share-group-state',
+};
+
+/** The decoder for a source: the one named, or with 'auto' the one of its topic (null: none). */
+export function decoderFor(choice: DecoderName | 'auto' | 'none', source: Pick<SegmentSource, 'topic'>): DecoderName | null {
+  if (choice === 'none') return null;
+  if (choice !== 'auto') return choice;
+  return (source.topic !== undefined && source.topic !== null && TOPIC_DECODERS[source.topic]) || null;
+}
+
+export type DecodedJson = { type: number; typeName: string; version: number | null; data: unknown } | { error: string };
+
+/** A data record of an internal topic decoded with `decoder`, or why it could not be. */
+export function decodedJson(record: LogRecord, decoder: DecoderName): DecodedJson {
+  try {
+    const d = DECODE[decoder](record.key, record.value);
+    return { type: d.type, typeName: d.typeName, version: d.version, data: plain(d.data) };
+  } catch (e) {
+    return { error: e instanceof Error ? e.message || e.name : String(e) };
+  }
+}
+
 export interface RecordJson {
   schemaVersion: number;
   topic: string | null;
@@ -194,15 +238,22 @@ export interface RecordJson {
   sequence: number;
   aborted: boolean;
   control: ControlJson | null;
+  /** Present when the record is of an internal topic decoded (`kseg cat --decode`). */
+  decoded?: DecodedJson;
   batch: BatchJson;
 }
 
-export function recordJson(pr: PartitionRecord, where: { topic: string | null; partition: number | null }, opts: RenderOptions): RecordJson {
+export function recordJson(
+  pr: PartitionRecord,
+  where: { topic: string | null; partition: number | null },
+  opts: RenderOptions,
+  decoder: DecoderName | null = null,
+): RecordJson {
   const r = pr.record;
   const h = pr.batch.header;
   const isControl = h.format === 'v2' && h.isControl;
-  return {
-    schemaVersion: SCHEMA_VERSION,
+  const j: RecordJson = {
+    schemaVersion: SCHEMA_VERSIONS.record,
     topic: where.topic,
     partition: where.partition,
     offset: int64Json(r.offset),
@@ -224,6 +275,12 @@ export function recordJson(pr: PartitionRecord, where: { topic: string | null; p
     control: isControl ? controlJson(r) : null,
     batch: batchJson(pr),
   };
+  if (decoder !== null && !isControl) {
+    // Before `batch` in the document: the record's own fields first.
+    const { batch, ...rest } = j;
+    return { ...rest, decoded: decodedJson(r, decoder), batch };
+  }
+  return j;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -278,6 +335,10 @@ export function recordText(j: RecordJson, c: Palette = palette(false)): string {
   if (j.control !== null) {
     if ('error' in j.control) lines.push(`  ${c.red('control record, undecodable:')} ${j.control.error}`);
     else lines.push(`  ${c.yellow(`control ${j.control.typeName}`)} (type ${j.control.type}, version ${j.control.version}) ${JSON.stringify(j.control.data)}`);
+  }
+  if (j.decoded !== undefined) {
+    if ('error' in j.decoded) lines.push(`  ${c.red('undecodable:')} ${j.decoded.error}`);
+    else lines.push(`  ${c.green(j.decoded.typeName)} (type ${j.decoded.type}, version ${j.decoded.version ?? 'tombstone'}) ${JSON.stringify(j.decoded.data)}`);
   }
   lines.push(`  ${c.dim('key')}    ${sizeText(j.keySize).padStart(8)}  ${payloadText(j.key, c)}`.trimEnd());
   lines.push(`  ${c.dim('value')}  ${sizeText(j.valueSize).padStart(8)}  ${payloadText(j.value, c)}`.trimEnd());

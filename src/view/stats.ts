@@ -1,10 +1,11 @@
 import type { Distribution, Problem, StatsResult } from '../io/partition.js';
-import { SCHEMA_VERSION, int64Json } from './json.js';
+import type { StatsTarget } from '../io/path-stats.js';
+import { SCHEMA_VERSIONS, int64Json } from './json.js';
 import { type Cell, formatBytes, formatTimestamp, renderKeyValue, renderTable } from './table.js';
 
 /** `kseg stats` views: the JSON document (schema/stats.schema.json) and the text report. */
 
-export type StatsTarget = 'logdir' | 'partition' | 'segment';
+export type { StatsTarget } from '../io/path-stats.js';
 
 const j = (v: number | bigint | null): number | string | null => (v === null ? null : int64Json(v));
 const round = (v: number | null, digits = 3): number | null => (v === null ? null : Number(v.toFixed(digits)));
@@ -20,13 +21,14 @@ function distJson(d: Distribution | null) {
 /** The `kseg stats --format json` document. */
 export function statsJson(path: string, target: StatsTarget, s: StatsResult) {
   return {
-    schemaVersion: SCHEMA_VERSION,
+    schemaVersion: SCHEMA_VERSIONS.stats,
     command: 'stats' as const,
     path,
     target,
     bytes: s.bytes,
     batches: s.batches,
     records: s.records,
+    dataRecords: s.dataRecords,
     controlBatches: s.controlBatches,
     controlRecords: s.controlRecords,
     recordsPerBatch: distJson(s.recordsPerBatch),
@@ -71,14 +73,15 @@ export function statsText(path: string, target: StatsTarget, s: StatsResult, opt
   out.push(
     renderKeyValue([
       ['batches', s.batches],
-      ['records', s.records],
+      ['records (incl. control)', s.records],
       ['control batches / records', `${s.controlBatches} / ${s.controlRecords}`],
+      ['data records', s.dataRecords],
       ['bytes (batches)', `${s.bytes} (${formatBytes(s.bytes)})`],
       ['records per batch', s.recordsPerBatch ? `mean ${num(s.recordsPerBatch.mean)}, p50 ${s.recordsPerBatch.p50}, max ${s.recordsPerBatch.max}` : '-'],
       ['bytes per record', num(s.bytesPerRecord)],
       ['null keys', s.nullKeys],
       ['tombstones (null values)', s.tombstones],
-      ['time span', `${formatTimestamp(s.time.first)} .. ${formatTimestamp(s.time.last)} (${fmtSpan(s.time.spanMs)})`],
+      ['batch time range (UTC)', s.time.first === null && s.time.last === null ? '-' : `${formatTimestamp(s.time.first)} .. ${formatTimestamp(s.time.last)} (${fmtSpan(s.time.spanMs)})`],
       ['transactions', `${s.transactions.committed} committed, ${s.transactions.aborted} aborted (${s.transactions.abortedRecords} records), ${s.transactions.open} open`],
       ['CRC failures', s.crcErrors],
     ]),
@@ -124,7 +127,7 @@ export function statsText(path: string, target: StatsTarget, s: StatsResult, opt
   }
   if (s.partitions.length > 1) {
     out.push('per partition:');
-    out.push(renderTable(['partition', 'batches', 'records', 'bytes'], s.partitions.map((p) => [p.name, p.batches, p.records, formatBytes(p.bytes)]), { right: [1, 2, 3] }));
+    out.push(renderTable(['partition', 'batches', 'records (incl. control)', 'bytes'], s.partitions.map((p) => [p.name, p.batches, p.records, formatBytes(p.bytes)]), { right: [1, 2, 3] }));
   }
   for (const p of s.problems) out.push(`problem: ${p.file}${p.position !== undefined ? ` at byte ${p.position}` : ''}: ${p.message}`);
   return out.join('\n') + '\n';
