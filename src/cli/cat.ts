@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander';
 import { COMPRESSION_NAMES } from '../codec/index.js';
 import { type Int64, addInt64 } from '../format/int64.js';
-import { resolvePath } from '../io/paths.js';
+import { resolvePath, trimTrailingSlashes } from '../io/paths.js';
 import { type RecordFilter, logEndOffset, recordFilter, segmentSources, sourceExtent } from '../io/record-query.js';
 import { type ReadIssue, type SegmentSource, readPartitionRecords } from '../io/seek.js';
 import { palette } from '../view/color.js';
@@ -71,7 +71,7 @@ const describeTime = (t: Int64): string => (typeof t === 'number' ? `${t} (${new
  * data has no timestamps, the filters matched none. Reads batch headers only, and only when
  * nothing was printed.
  */
-function whyEmpty(sources: SegmentSource[], opts: CatOptions, inRange: number): string {
+function whyEmpty(sources: SegmentSource[], opts: CatOptions, inRange: number, issues: number): string {
   if (opts.limit === 0) return '--limit 0';
   const e = { batches: 0, first: null as Int64 | null, last: null as Int64 | null, maxTs: null as Int64 | null, magics: new Set<number>() };
   for (const s of sources) {
@@ -82,7 +82,10 @@ function whyEmpty(sources: SegmentSource[], opts: CatOptions, inRange: number): 
     if (x.maxTimestamp !== null && (e.maxTs === null || x.maxTimestamp > e.maxTs)) e.maxTs = x.maxTimestamp;
     x.magics.forEach((m) => e.magics.add(m));
   }
-  if (e.batches === 0) return sources.length === 1 && sources[0]!.segments.length === 1 ? 'the segment holds no batch (empty)' : 'no segment holds a batch (empty)';
+  if (e.batches === 0) {
+    if (issues > 0) return 'no whole batch could be read (the damage is reported above)';
+    return sources.length === 1 && sources[0]!.segments.length === 1 ? 'the segment holds no batch (empty)' : 'no segment holds a batch (empty)';
+  }
   if (opts.fromOffset !== undefined && opts.fromOffset >= 0 && e.last !== null && opts.fromOffset > e.last) {
     return `--from-offset ${opts.fromOffset} is past the last offset, ${e.last}`;
   }
@@ -112,7 +115,8 @@ function filterOf(opts: CatOptions): RecordFilter {
 }
 
 /** Runs `kseg cat`. Returns the exit code: 0, 1 when input problems were reported, 2 on usage errors. */
-export function runCat(path: string, opts: CatOptions, io: CatIo): number {
+export function runCat(input: string, opts: CatOptions, io: CatIo): number {
+  const path = trimTrailingSlashes(input);
   let sources: SegmentSource[];
   let keep: ReturnType<typeof recordFilter>;
   try {
@@ -181,7 +185,7 @@ export function runCat(path: string, opts: CatOptions, io: CatIo): number {
     }
   }
   json?.end(issues);
-  if (shown === 0) io.err(`kseg cat: ${path}: no records: ${whyEmpty(sources, opts, inRange)}\n`);
+  if (shown === 0) io.err(`kseg cat: ${path}: no records: ${whyEmpty(sources, opts, inRange, issues.length)}\n`);
   return issues.length > 0 ? EXIT.FINDINGS : EXIT.OK;
 }
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { statsOfTarget } from '../io/path-stats.js';
-import { resolvePath, targetLogBytes } from '../io/paths.js';
+import { resolvePath, targetLogBytes, trimTrailingSlashes } from '../io/paths.js';
 import { toJson } from '../view/json.js';
 import { createProgress } from '../view/progress.js';
 import { statsJson, statsText } from '../view/stats.js';
@@ -19,6 +19,7 @@ interface StatsOptions {
 export function runStats(path: string, opts: StatsOptions, io: CommandIo): number {
   return handled('stats', io, () => {
     const t = resolvePath(path, { absolute: true });
+    const shown = trimTrailingSlashes(path);
     const bar = createProgress({ total: targetLogBytes(t), label: 'stats', unit: 'bytes', enabled: opts.progress });
     let stats;
     try {
@@ -27,8 +28,8 @@ export function runStats(path: string, opts: StatsOptions, io: CommandIo): numbe
       bar.stop();
     }
     const { target, result } = stats;
-    io.out(opts.format === 'json' ? toJson(statsJson(path, target, result), 2) + '\n' : statsText(path, target, result));
-    if (result.batches === 0) io.err(`kseg stats: ${path}: no batches: nothing to count\n`);
+    io.out(opts.format === 'json' ? toJson(statsJson(shown, target, result), 2) + '\n' : statsText(shown, target, result));
+    if (result.batches === 0) io.err(`kseg stats: ${shown}: no batches: ${result.problems.length > 0 ? 'none could be read (problems listed above)' : 'nothing to count'}\n`);
     return result.problems.length > 0 || result.crcErrors > 0 ? EXIT.FINDINGS : EXIT.OK;
   });
 }
