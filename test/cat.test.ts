@@ -1,4 +1,5 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
@@ -6,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { type CatIo, type CatOptions, registerCat, runCat } from '../src/cli/cat.js';
 import { readLogDir } from '../src/io/logdir.js';
-import { FIXTURES, HAVE_SHARED, SHARED } from './helpers.js';
+import { FIXTURES, HAVE_SHARED, REPO, SHARED, buildSegment, dumpInProcess, fixtureBatches } from './helpers.js';
 import type { ManifestRow } from '../src/harness/manifest.js';
 
 const ajv = new Ajv2020({ strict: true, allErrors: true });
@@ -275,5 +276,151 @@ describe('kseg cat options', () => {
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }
+  });
+});
+
+describe('kseg cat: streamed JSON, explained empty results, kcat offsets, transactions, internal topics', () => {
+  const logs = resolve(FIXTURES, 'kafka-logs');
+
+  it('--format json is the document of every record, written a record at a time (byte-identical to one JSON.stringify)', () => {
+    for (const [path, opts] of [
+      [logs, { topic: 'txn', limit: 30 }],
+      [resolve(logs, 'plain-0'), { fromOffset: 5000 }], // no record: "records": []
+    ] as const) {
+      const json = cat(path, { ...opts, format: 'json' });
+      const ndjson = cat(path, { ...opts, format: 'ndjson' });
+      const records = ndjson.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      expect(json.stdout).toBe(`${JSON.stringify({ schemaVersion: 2, path, records, issues: [] }, null, 2)}\n`);
+      expect(validateRecordDoc(JSON.parse(json.stdout))).toBe(true);
+    }
+  });
+
+  it('memory does not grow with the input in any format: 20 MB of records under a 40 MB heap', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'kseg-cat-mem-'));
+    try {
+      const dir = join(tmp, 'plain-0');
+      mkdirSync(dir);
+      const { log } = buildSegment(fixtureBatches('plain-0', ['00000000000000000000.log', '00000000000000000189.log']), 20 << 20, 0);
+      writeFileSync(join(dir, '00000000000000000000.log'), log);
+      for (const format of ['json', 'ndjson', 'text']) {
+        const r = spawnSync(process.execPath, ['--max-old-space-size=40', resolve(REPO, 'bin/kseg.js'), 'cat', dir, '-f', format], {
+          stdio: ['ignore', 'ignore', 'pipe'],
+          encoding: 'utf8',
+        });
+        // Holding every record (as --format json did) runs out of heap here.
+        expect({ format, status: r.status, stderr: r.stderr.slice(0, 300) }).toEqual({ format, status: 0, stderr: '' });
+      }
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it('an empty result says why on stderr (exit 0)', () => {
+    const plain = resolve(logs, 'plain-0');
+    const why = (path: string, opts: Partial<CatOptions>): string => {
+      const r = cat(path, opts);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe('');
+      return r.stderr;
+    };
+    expect(why(plain, { fromOffset: 5000 })).toBe(`kseg cat: ${plain}: no records: --from-offset 5000 is past the last offset, 1499\n`);
+    expect(why(plain, { fromOffset: 20, toOffset: 10 })).toBe(`kseg cat: ${plain}: no records: --from-offset 20 is after --to-offset 10\n`);
+    expect(why(plain, { fromTime: 4102444800000 })).toBe(
+      `kseg cat: ${plain}: no records: no record is stamped at or after 4102444800000 (2100-01-01T00:00:00.000Z); the latest is 1700001498566 (2023-11-14T22:38:18.566Z)\n`,
+    );
+    expect(why(plain, { fromTime: 20, toTime: 10 })).toMatch(/no records: --from-time 20 .* is after --to-time 10 /);
+    expect(why(resolve(logs, 'v0-lz4-0'), { fromTime: 0 })).toBe(`kseg cat: ${resolve(logs, 'v0-lz4-0')}: no records: magic 0 messages carry no timestamp: a time filter matches none\n`);
+    expect(why(plain, { key: 'no-such-key', limit: 5 })).toBe(`kseg cat: ${plain}: no records: none of the 1500 record(s) in range matched the filters\n`);
+    expect(why(plain, { limit: 0 })).toBe(`kseg cat: ${plain}: no records: --limit 0\n`);
+  });
+
+  it("-o -N is kcat's: the last N offsets of each partition", () => {
+    const offsets = (opts: Partial<CatOptions>) => cat(logs, { payload: 'none', ...opts }).stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    expect(offsets({ topic: 'plain', fromOffset: -3 }).map((r) => r.offset)).toEqual([1497, 1498, 1499]);
+    // Compacted: the last 50 offsets hold fewer records (the cleaner removed some).
+    const compacted = offsets({ topic: 'compacted', fromOffset: -50 });
+    expect(compacted.every((r) => r.offset >= 2350 && r.offset <= 2399)).toBe(true);
+    expect(compacted.length).toBe(offsets({ topic: 'compacted', fromOffset: 2350 }).length);
+    // More than the partition holds: all of it.
+    expect(offsets({ topic: 'v1-gzip', fromOffset: -100000 })).toHaveLength(600);
+    // Every partition of the log dir: its own last 2.
+    const all = offsets({ fromOffset: -2 });
+    expect(all).toHaveLength(7 * 2);
+  });
+
+  it('--aborted and --committed split transactional data as the .txnindex says; --committed drops the markers', () => {
+    const rows = readFileSync(resolve(FIXTURES, 'manifest.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as ManifestRow)
+      .filter((r) => r.topic === 'txn');
+    const read = (opts: Partial<CatOptions>) => cat(logs, { topic: 'txn', ...opts }).stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const aborted = read({ aborted: true });
+    const committed = read({ committed: true });
+    expect(aborted.map((r) => r.offset)).toEqual(rows.filter((r) => r.txn === 'abort').map((r) => r.offset));
+    expect(committed.map((r) => r.offset)).toEqual(rows.filter((r) => r.txn !== 'abort').map((r) => r.offset));
+    expect(committed.every((r) => r.control === null && !r.aborted)).toBe(true);
+  });
+
+  it('KRaft __cluster_metadata records decode as kafka-dump-log --cluster-metadata-decoder prints them', () => {
+    const seg = 'kraft/gritlab/__cluster_metadata-0/00000000000000000000.log';
+    const ours = cat(resolve(FIXTURES, seg), { payload: 'none' }).stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const kafka = kafkaDecoded(['--cluster-metadata-decoder', '--files', seg]);
+    let compared = 0;
+    for (const r of ours) {
+      if (r.control !== null) continue;
+      const k = kafka.get(r.offset)!.payload as { type: string; version: number; data: unknown };
+      expect({ typeName: r.decoded.typeName, version: r.decoded.version, data: r.decoded.data }, `offset ${r.offset}`).toEqual({ typeName: k.type, version: k.version, data: k.data });
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(10);
+  });
+});
+
+/** kafka-dump-log's decoded `key: {…} payload: {…}` of each record, by offset (in-process, Kafka's output). */
+function kafkaDecoded(args: string[], cwd = FIXTURES): Map<number, { key: unknown; payload: unknown }> {
+  const out = dumpInProcess(args, cwd).stdout.toString('utf8');
+  const m = new Map<number, { key: unknown; payload: unknown }>();
+  for (const line of out.split('\n')) {
+    const o = /^\| offset: (\d+) .*? headerKeys: \[[^\]]*\](?: key: (.*?))?(?: payload: (.*))?$/.exec(line);
+    if (o) m.set(Number(o[1]), { key: o[2] === undefined ? null : JSON.parse(o[2]), payload: o[3] === undefined ? null : JSON.parse(o[3]) });
+  }
+  return m;
+}
+
+describe.skipIf(!HAVE_SHARED)('kseg cat decodes __transaction_state and __consumer_offsets as Kafka decodes them (real brokers)', () => {
+  it('__transaction_state: every record equals --transaction-log-decoder', () => {
+    const seg = 'kafka-logs/__transaction_state-0/00000000000000000000.log';
+    const ours = cat(resolve(SHARED, 'corpus', seg), { payload: 'none' }).stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const kafka = kafkaDecoded(['--transaction-log-decoder', '--files', seg], resolve(SHARED, 'corpus'));
+    expect(ours.length).toBeGreaterThan(10);
+    for (const r of ours) {
+      const k = kafka.get(r.offset)! as { key: { type: string; data: unknown }; payload: { version: string; data: unknown } | null };
+      expect(r.decoded.typeName).toBe('TransactionLog');
+      expect(r.decoded.data.key, `offset ${r.offset}`).toEqual(k.key.data);
+      expect(String(r.decoded.type)).toBe(k.key.type);
+      expect(r.decoded.data.value, `offset ${r.offset}`).toEqual(k.payload?.data ?? null);
+    }
+  });
+
+  it('__consumer_offsets (KRaft broker): keys and values equal --offsets-decoder (subscription/assignment stay bytes)', () => {
+    const root = resolve(SHARED, 'kraft/gritlab');
+    let compared = 0;
+    for (const p of readLogDir(root).partitions.filter((x) => x.topic === '__consumer_offsets')) {
+      for (const seg of p.segments) {
+        const ours = cat(seg.log!, { payload: 'none' }).stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+        if (ours.length === 0) continue;
+        const kafka = kafkaDecoded(['--offsets-decoder', '--files', seg.log!.slice(resolve(SHARED, 'kraft').length + 1)], resolve(SHARED, 'kraft'));
+        for (const r of ours) {
+          const k = kafka.get(r.offset)! as { key: { type: string; data: unknown }; payload: { version: string; data: Record<string, unknown> } | null };
+          expect(r.decoded.data.key).toEqual(k.key.data);
+          const value = (v: Record<string, unknown> | null) =>
+            v === null ? null : { ...v, members: (v['members'] as Array<Record<string, unknown>> | undefined)?.map(({ subscription: _s, assignment: _a, ...m }) => m) };
+          expect(value(r.decoded.data.value), `${seg.log} offset ${r.offset}`).toEqual(value(k.payload?.data ?? null));
+          compared++;
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(0);
   });
 });

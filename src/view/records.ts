@@ -3,14 +3,7 @@ import { COMPRESSION_NAMES } from '../codec/index.js';
 import { type BatchHeader, lastOffsetOf } from '../format/batch.js';
 import type { Int64 } from '../format/int64.js';
 import type { LogRecord } from '../format/record.js';
-import {
-  type DecodedRecord,
-  decodeControlRecord,
-  decodeGroupCoordinatorRecord,
-  decodeMetadataRecord,
-  decodeShareGroupStateRecord,
-  decodeTransactionLogRecord,
-} from '../format/schema/index.js';
+import { decodeControlRecord, decodeCoordinatorRecord, decodeMetadataMessage, toJsonValue } from '../format/schema/index.js';
 import type { PartitionRecord, SegmentSource } from '../io/seek.js';
 import { type Palette, palette } from './color.js';
 import { SCHEMA_VERSIONS, int64Json } from './json.js';
@@ -189,11 +182,34 @@ export function controlJson(record: LogRecord): ControlJson {
 export const DECODERS = ['consumer-offsets', 'transaction-state', 'cluster-metadata', 'share-group-state'] as const;
 export type DecoderName = (typeof DECODERS)[number];
 
-const DECODE: Record<DecoderName, (key: Uint8Array | null, value: Uint8Array | null) => DecodedRecord> = {
-  'consumer-offsets': (k, v) => decodeGroupCoordinatorRecord(k ?? new Uint8Array(0), v),
-  'transaction-state': (k, v) => decodeTransactionLogRecord(k ?? new Uint8Array(0), v),
-  'cluster-metadata': (_k, v) => decodeMetadataRecord(v),
-  'share-group-state': (k, v) => decodeShareGroupStateRecord(k ?? new Uint8Array(0), v),
+/** A decoded record as kseg's JSON shows it: Kafka's JSON of the key and value (`kafka-dump-log`'s decoders print the same fields). */
+interface Decoded {
+  type: number;
+  typeName: string;
+  version: number | null;
+  data: Record<string, unknown>;
+}
+
+function coordinator(family: 'group' | 'transaction' | 'share'): (key: Uint8Array | null, value: Uint8Array | null) => Decoded {
+  return (key, value) => {
+    const r = decodeCoordinatorRecord(family, key ?? new Uint8Array(0), value);
+    return {
+      type: r.type,
+      typeName: r.typeName,
+      version: r.value?.version ?? null,
+      data: { key: toJsonValue(r.pair.key, r.key, 0), value: r.value === null ? null : toJsonValue(r.pair.value, r.value.data, r.value.version) },
+    };
+  };
+}
+
+const DECODE: Record<DecoderName, (key: Uint8Array | null, value: Uint8Array | null) => Decoded> = {
+  'consumer-offsets': coordinator('group'),
+  'transaction-state': coordinator('transaction'),
+  'share-group-state': coordinator('share'),
+  'cluster-metadata': (_key, value) => {
+    const r = decodeMetadataMessage(value);
+    return { type: r.type, typeName: r.typeName, version: r.version, data: toJsonValue(r.schema, r.data, r.version) };
+  },
 };
 
 const TOPIC_DECODERS: Record<string, DecoderName> = {
@@ -215,8 +231,7 @@ export type DecodedJson = { type: number; typeName: string; version: number | nu
 /** A data record of an internal topic decoded with `decoder`, or why it could not be. */
 export function decodedJson(record: LogRecord, decoder: DecoderName): DecodedJson {
   try {
-    const d = DECODE[decoder](record.key, record.value);
-    return { type: d.type, typeName: d.typeName, version: d.version, data: plain(d.data) };
+    return DECODE[decoder](record.key, record.value);
   } catch (e) {
     return { error: e instanceof Error ? e.message || e.name : String(e) };
   }

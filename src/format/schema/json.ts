@@ -119,3 +119,43 @@ function structJson(fields: readonly FieldSchema[], data: MessageData, version: 
 export function writeJson(schema: MessageSchema, data: MessageData, version: number, hook?: FieldHook): string {
   return structJson(schema.fields, data, version, schema.valid, hook);
 }
+
+/**
+ * The value `writeJson` writes, as a plain object rather than text (for kseg's JSON documents):
+ * the same fields (present at `version`, tagged ones only when not default), in the same order;
+ * int64 as a number when it is a safe integer and a decimal string beyond (never rounded), bytes
+ * as base64, uuids as Kafka's base64 text, doubles as numbers (non-finite ones as Java's text).
+ */
+export function toJsonValue(schema: MessageSchema, data: MessageData, version: number): Record<string, unknown> {
+  return structValue(schema.fields, data, version, schema.valid);
+}
+
+function structValue(fields: readonly FieldSchema[], data: MessageData, version: number, possible: Versions): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const f of fields) {
+    if (!presentIn(f.versions, version, possible)) continue;
+    const v = f.key in data ? data[f.key]! : defaultValue(f);
+    const present = intersect(possible, f.versions);
+    if (presentIn(f.tagged, version, present) && !isNonDefault(f, v)) continue;
+    out[f.key] = f.array && v !== null ? (v as FieldValue[]).map((e) => scalarValue(f, e, version, present)) : scalarValue(f, v, version, present);
+  }
+  return out;
+}
+
+function scalarValue(f: FieldSchema, v: FieldValue, version: number, possible: Versions): unknown {
+  if (v === null) return null;
+  switch (f.type) {
+    case 'int64':
+      return typeof v === 'bigint' ? (v >= -9007199254740991n && v <= 9007199254740991n ? Number(v) : v.toString()) : v;
+    case 'float64':
+      return Number.isFinite(v as number) ? v : javaDouble(v as number);
+    case 'bytes':
+      return base64(v as Uint8Array);
+    case 'records':
+      return '';
+    case 'struct':
+      return structValue(f.fields!, v as MessageData, version, intersect(possible, f.structVersions!));
+    default:
+      return v;
+  }
+}
