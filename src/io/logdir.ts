@@ -181,12 +181,12 @@ export function hasPartitionFiles(dir: PartitionDir): boolean {
   return (
     dir.segments.length > 0 ||
     dir.snapshots.length > 0 ||
-    dir.checkpoints.length > 0 ||
+    dir.checkpoints.some((c) => KRAFT_SNAPSHOT_RE.test(c.slice(c.lastIndexOf('/') + 1))) ||
     dir.leftovers.length > 0 ||
     dir.leaderEpochCheckpoint !== undefined ||
     dir.partitionMetadata !== undefined ||
     dir.quorumState !== undefined ||
-    dir.irregular.length > 0
+    dir.irregular.some((i) => isPartitionFileName(i.path.slice(i.path.lastIndexOf('/') + 1)))
   );
 }
 
