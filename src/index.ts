@@ -7,7 +7,8 @@
 import type { BatchHeader } from './format/batch.js';
 import type { Int64 } from './format/int64.js';
 import type { LogRecord, RecordHeader } from './format/record.js';
-import { type LogBatch, readBatches } from './io/batches.js';
+import { readBatches } from './io/batches.js';
+import type { LogBatch } from './io/log-batch.js';
 import type { LogDir, PartitionDir, SegmentFiles } from './io/logdir.js';
 import { StatsAccumulator, type LogDirSummary, type PartitionSummary, type StatsResult, type SummaryOptions, accumulateSegment, summarizeListing, summarizePartition } from './io/partition.js';
 import { listingOf, resolveDirectory } from './io/paths.js';
@@ -241,9 +242,9 @@ export function openLogDir(path: string): KafkaLogDir {
 
 // What else the library offers: the audit, the pure decoders (bytes in, values out), the JSON
 // conventions, the harness's verify. The I/O and dump internals stay internal (docs/api.md).
-export { PathError } from './io/paths.js';
+export { PathError } from './io/path-target.js';
 export type { ReadIssue } from './io/seek.js';
-export type { LogBatch } from './io/batches.js';
+export type { LogBatch } from './io/log-batch.js';
 export type { LogDir, PartitionDir, SegmentFiles, IrregularEntry, EntryType } from './io/logdir.js';
 export type {
   LogDirSummary,

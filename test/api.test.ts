@@ -1,12 +1,14 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type DiskRecord, decodeBatchRecords, openLogDir } from '../src/index.js';
+import { type DiskRecord, LogDamageError, PathError, type ReadIssue, decodeBatchRecords, openLogDir } from '../src/index.js';
 import { HEADER_FIELDS, RecordFields, readRecordFields } from '../src/format/record.js';
 import { readBatches } from '../src/io/batches.js';
 import { summarizeLogDir } from '../src/io/partition.js';
 import { seekOffset } from '../src/io/seek.js';
-import { FIXTURES, HAVE_SHARED, SHARED } from './helpers.js';
+import { FIXTURES, HAVE_SHARED, REPO, SHARED } from './helpers.js';
 
 interface Row {
   topic: string;
@@ -167,5 +169,97 @@ describe('readRecordFields (the zero-allocation record reader the dump prints fr
       }
     }
     expect(records).toBeGreaterThan(500);
+  });
+});
+
+describe('library API: damage, paths, types', () => {
+  /** A copy of plain-0 with a flipped byte in one batch and a torn last segment. */
+  function damagedCopy(): { dir: string; flipped: string; torn: string; cleanup: () => void } {
+    const tmp = mkdtempSync(join(tmpdir(), 'kseg-api-'));
+    const dir = join(tmp, 'plain-0');
+    cpSync(resolve(FIXTURES, 'kafka-logs/plain-0'), dir, { recursive: true });
+    const flipped = join(dir, '00000000000000000189.log');
+    const b = readFileSync(flipped);
+    b[700] = b[700]! ^ 0xff;
+    writeFileSync(flipped, b);
+    const torn = join(dir, '00000000000000001344.log');
+    const t = readFileSync(torn);
+    writeFileSync(torn, t.subarray(0, t.length - 10));
+    return { dir, flipped, torn, cleanup: () => rmSync(tmp, { recursive: true, force: true }) };
+  }
+
+  it('records() and batches() throw LogDamageError on damage unless onIssue is given; with it they read on', async () => {
+    const c = damagedCopy();
+    try {
+      const p = openLogDir(c.dir).partition('plain', 0)!;
+      const drain = async (it: AsyncIterable<unknown>): Promise<number> => {
+        let n = 0;
+        for await (const _ of it) n++;
+        return n;
+      };
+      await expect(drain(p.records())).rejects.toThrow(LogDamageError);
+      await expect(drain(p.records())).rejects.toThrow(new RegExp(`^${c.flipped.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: byte \\d+: batch at byte \\d+: stored checksum does not match`));
+      await expect(drain(p.batches())).rejects.toThrow(LogDamageError);
+      const issues: ReadIssue[] = [];
+      const n = await drain(p.records({ onIssue: (i) => issues.push(i) }));
+      expect(n).toBeGreaterThan(1400);
+      expect(issues.map((i) => i.file)).toEqual([c.flipped, c.torn]);
+      const batchIssues: ReadIssue[] = [];
+      await drain(p.batches({ onIssue: (i) => batchIssues.push(i) }));
+      expect(batchIssues.map((i) => i.file)).toEqual([c.flipped, c.torn]);
+      // A clean partition reads without a handler.
+      expect(await drain(openLogDir(resolve(FIXTURES, 'kafka-logs')).partition('plain', 0)!.records())).toBe(1500);
+    } finally {
+      c.cleanup();
+    }
+  });
+
+  it('openLogDir: a path that is no log dir is a PathError saying what it is', () => {
+    expect(() => openLogDir('/nonexistent')).toThrow(new PathError('/nonexistent', 'no such file or directory'));
+    expect(() => openLogDir(resolve(FIXTURES, 'kafka-logs/plain-0/00000000000000000000.log'))).toThrow(/00000000000000000000\.log: a file, not a log dir or a partition folder$/);
+    expect(() => openLogDir(FIXTURES)).toThrow(/fixtures: no partition folders: .*; log dirs inside it: kafka-logs$/);
+    // A trailing slash names the same folder.
+    expect(openLogDir(`${resolve(FIXTURES, 'kafka-logs')}/`).partitions().length).toBe(7);
+  });
+
+  it('offsets, timestamps and producer ids are numbers (r.offset + 1 works); raw keeps the exact Int64', async () => {
+    for await (const r of openLogDir(resolve(FIXTURES, 'kafka-logs')).partition('txn', 0)!.records({ fromOffset: 26, toOffset: 26 })) {
+      expect(typeof r.offset).toBe('number');
+      expect(r.offset + 1).toBe(27);
+      expect(typeof r.producerId).toBe('number');
+      expect(r.raw.offset).toBe(26);
+    }
+  });
+
+  it('the declarations need no @types/node: a strict consumer with types [] and lib es2022 compiles against dist/', () => {
+    if (!existsSync(resolve(REPO, 'dist/index.d.ts'))) {
+      const r = spawnSync('npm', ['run', 'build'], { cwd: REPO, encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`build failed: ${r.stdout}${r.stderr}`);
+    }
+    const tmp = mkdtempSync(join(tmpdir(), 'kseg-dts-'));
+    try {
+      writeFileSync(
+        join(tmp, 'consumer.ts'),
+        [
+          `import { openLogDir, auditPath, LogDamageError, PathError, type DiskRecord } from ${JSON.stringify(resolve(REPO, 'dist/index.js'))};`,
+          'declare const console: { log(...args: unknown[]): void };',
+          'export async function main(): Promise<void> {',
+          "  for await (const r of openLogDir('logs').partition('plain', 0)!.records({ fromOffset: 10, onIssue: (i) => console.log(i.file, i.position) })) {",
+          '    const next: number = r.offset + 1;',
+          '    const rec: DiskRecord = r;',
+          '    console.log(next, rec.timestamp + 1000, rec.key?.length, rec.raw.offset);',
+          '  }',
+          "  console.log(auditPath('logs').anomalies.length, LogDamageError.name, PathError.name);",
+          '}',
+        ].join('\n'),
+      );
+      const options = { strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2022'], types: [], noEmit: true, skipLibCheck: false };
+      writeFileSync(join(tmp, 'tsconfig.json'), JSON.stringify({ compilerOptions: options, files: ['consumer.ts'] }));
+      const r = spawnSync(process.execPath, [resolve(REPO, 'node_modules/typescript/bin/tsc'), '-p', tmp], { encoding: 'utf8' });
+      expect(r.stdout + r.stderr).toBe('');
+      expect(r.status).toBe(0);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });

@@ -92,7 +92,7 @@ export function b64(bytes: Uint8Array | null): string | null {
   return bytes === null ? null : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 }
 
-export function unb64(s: string | null): Buffer | null {
+export function unb64(s: string | null): Uint8Array | null {
   return s === null ? null : Buffer.from(s, 'base64');
 }
 

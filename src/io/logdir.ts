@@ -1,4 +1,4 @@
-import { type Dirent, type Stats, readdirSync, statSync } from 'node:fs';
+import { type Dirent, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -62,8 +62,18 @@ export interface LogDir {
   irregular: IrregularEntry[];
 }
 
-/** The type of a stat result. */
-export function entryTypeOf(st: Stats | Dirent): EntryType {
+/** What a stat result or a folder entry answers (fs.Stats and fs.Dirent both do). */
+export interface TypedEntry {
+  isFile(): boolean;
+  isDirectory(): boolean;
+  isFIFO(): boolean;
+  isSocket(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+}
+
+/** The type of a stat result or a folder entry. */
+export function entryTypeOf(st: TypedEntry): EntryType {
   if (st.isFile()) return 'file';
   if (st.isDirectory()) return 'directory';
   if (st.isFIFO()) return 'FIFO';

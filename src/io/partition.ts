@@ -22,7 +22,8 @@ import {
   parseProperties,
   parseQuorumState,
 } from '../format/text-files.js';
-import { type LogBatch, readBatches } from './batches.js';
+import { readBatches } from './batches.js';
+import type { LogBatch } from './log-batch.js';
 import { type Distribution, Histogram } from './histogram.js';
 import type { LeftoverKind, LogDir, PartitionDir, SegmentFiles } from './logdir.js';
 import { orphanedIndexes } from './orphan-indexes.js';

@@ -1,9 +1,9 @@
 import { type Stats, closeSync, constants, fstatSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import { type FileKind, PathError, type PathTarget } from './path-target.js';
 import {
   type EntryType,
   type LogDir,
-  type PartitionDir,
   entryTypeOf,
   hasPartitionFiles,
   isPartitionFileName,
@@ -13,23 +13,14 @@ import {
   readPartitionDir,
 } from './logdir.js';
 
+export { PathError, type FileKind, type PathTarget } from './path-target.js';
+
 /**
  * Every path a user gives kseg (the commands and `openLogDir`) is resolved here, once: what it
  * is (a log dir, a partition folder, a file of some kind), or why it can't be read, as a
  * `PathError` whose message is `<path>: <what>`. Nothing here opens a file that is not regular: a
  * FIFO would block the reader until a writer came.
  */
-
-/** A path that cannot be read as asked. `message` is `<path>: <what>`. */
-export class PathError extends Error {
-  override name = 'PathError';
-  constructor(
-    readonly path: string,
-    readonly what: string,
-  ) {
-    super(`${path}: ${what}`);
-  }
-}
 
 /** The path as the user typed it, without trailing slashes (`dir/` and `dir` are the same folder). */
 export function trimTrailingSlashes(path: string): string {
@@ -119,18 +110,6 @@ export function readRegularText(path: string): string {
   return readRegularFile(path).toString('utf8');
 }
 
-/** What a regular file is, by its name as a broker names its files. */
-export type FileKind =
-  | 'segment' // <offset>.log
-  | 'kraft-snapshot' // <offset>-<epoch>.checkpoint
-  | 'offset-index' // .index
-  | 'time-index' // .timeindex
-  | 'txn-index' // .txnindex
-  | 'producer-snapshot' // .snapshot
-  | 'leader-epoch-checkpoint'
-  | 'offset-checkpoint' // recovery-point-, replication-, log-start-, cleaner-offset-checkpoint
-  | 'other';
-
 export function fileKindOf(name: string): FileKind {
   if (/^\d+-\d+\.checkpoint$/.test(name)) return 'kraft-snapshot';
   if (name === 'leader-epoch-checkpoint') return 'leader-epoch-checkpoint';
@@ -151,12 +130,6 @@ export function fileKindOf(name: string): FileKind {
       return 'other';
   }
 }
-
-/** A path resolved: a broker's log dir, one partition folder, or one regular file. */
-export type PathTarget =
-  | { kind: 'logdir'; path: string; listing: LogDir }
-  | { kind: 'partition'; path: string; dir: PartitionDir }
-  | { kind: 'file'; path: string; file: FileKind };
 
 /** How many subfolders are looked into to suggest a log dir below a folder that is not one. */
 const HINT_SCAN_LIMIT = 64;
@@ -182,7 +155,7 @@ function logDirsBelow(path: string): string[] {
 function notALogDir(path: string): PathError {
   const below = logDirsBelow(path);
   const hint = below.length > 0 ? `; log dirs inside it: ${below.slice(0, 5).join(', ')}${below.length > 5 ? ', …' : ''}` : '';
-  return new PathError(path, `no partition folders in ${path}: not a Kafka log dir, partition folder or segment${hint}`);
+  return new PathError(path, `no partition folders: not a Kafka log dir, partition folder or segment${hint}`);
 }
 
 /**

@@ -10,7 +10,8 @@ import {
 } from '../format/indexes.js';
 import { type Int64, addInt64, readInt32, readInt64 } from '../format/int64.js';
 import type { LogRecord } from '../format/record.js';
-import { type LogBatch, type WalkEnd, currentBatch } from './batches.js';
+import { currentBatch } from './batches.js';
+import type { LogBatch, WalkEnd } from './log-batch.js';
 import { type PartitionDir, type SegmentFiles, parseTopicPartition } from './logdir.js';
 import { EntryWalker, SegmentFile } from './segment-file.js';
 

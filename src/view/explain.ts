@@ -8,7 +8,7 @@ import {
   V2_CRC_START,
 } from '../format/batch.js';
 import { type LogRecord, legacyMessageLayout } from '../format/record.js';
-import type { LogBatch } from '../io/batches.js';
+import type { LogBatch } from '../io/log-batch.js';
 import { type Palette, palette } from './color.js';
 import { SCHEMA_VERSION, int64Json } from './json.js';
 import { isoTime } from './records.js';
