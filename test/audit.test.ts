@@ -3,7 +3,8 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
-import { ANOMALY_CLASSES, auditPath } from '../src/audit/index.js';
+import { ANOMALY_CLASSES, auditPath, auditTarget } from '../src/audit/index.js';
+import { resolvePath, targetLogBytes } from '../src/io/paths.js';
 import { auditJson, auditText } from '../src/audit/report-text.js';
 import { copyPartition, flip, SEG } from './audit-helpers.js';
 import { FIXTURES, HAVE_SHARED, REPO, SHARED } from './helpers.js';
@@ -84,6 +85,25 @@ describe.skipIf(!HAVE_SHARED)('audit: the real-broker corpus (../shared)', () =>
     expect(pa.anomalies.filter((a) => a.severity === 'error')).toEqual([]);
     // The only warnings: high watermarks beyond the end of logs that were copied shorter.
     expect(new Set(pa.anomalies.map((a) => a.class))).toEqual(new Set(['checkpoint-beyond-log']));
+  });
+});
+
+describe('audit: progress counts bytes', () => {
+  it('the bytes reported add up to the bytes of every segment read, damaged ones included', () => {
+    const c = copyPartition('plain-0');
+    try {
+      flip(c.file(SEG(0, 'log')), 100);
+      for (const path of [join(FIXTURES, 'kafka-logs'), join(FIXTURES, 'kraft/gritlab'), c.dir]) {
+        const t = resolvePath(path);
+        const sizes: number[] = [];
+        auditTarget(t, { onBytes: (n) => sizes.push(n) });
+        expect(sizes.reduce((a, b) => a + b, 0), path).toBe(targetLogBytes(t));
+        // Batch by batch: one big partition moves the bar too.
+        expect(sizes.length).toBeGreaterThan(10);
+      }
+    } finally {
+      c.cleanup();
+    }
   });
 });
 

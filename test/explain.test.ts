@@ -173,6 +173,24 @@ describe('kseg explain command', () => {
     expect(colorWanted({ isTTY: false }, {})).toBe(false);
   });
 
+  it("a compressed batch's records row: the stored size is the stream's, the decompressed size said as such; one record is 'the record'", () => {
+    const snappy = run(resolve(FIXTURES, 'kafka-logs/java-snappy-0/00000000000000000000.log'), { format: 'json' });
+    const rows = JSON.parse(snappy.out).batches[0].sections[0].rows as Array<{ field: string; start: number; end: number; meaning: string }>;
+    const records = rows.find((r) => r.field === 'records')!;
+    const decompressed = JSON.parse(snappy.out).batches[0].sections[1].end;
+    expect(records.meaning).toBe(`the 134 records, compressed into one snappy stream of ${records.end - records.start} bytes; ${decompressed} bytes decompressed (below)`);
+    if (HAVE_SHARED) {
+      const one = run(resolve(SHARED, 'corpus/kafka-logs/rd-lz4-0/00000000000000000000.log'), { format: 'text', count: 500 });
+      expect(one.out).toMatch(/records +lz4, (\d+) bytes +the record, compressed into one lz4 stream of \1 bytes; \d+ bytes decompressed \(below\)/);
+      expect(one.out).not.toContain('the 1 records');
+    }
+  });
+
+  it('nothing to explain is said on stderr, exit 0; damage is exit 1', () => {
+    const past = run(plainSeg, { format: 'text', offset: 99999 });
+    expect(past).toEqual({ code: 0, out: '', err: `kseg explain: ${plainSeg}: nothing to explain: no batch holds offset 99999\n` });
+  });
+
   it('both --offset and --position is a usage error', () => {
     expect(run(plainSeg, { format: 'text', offset: 189, position: 0 }).code).toBe(2);
   });

@@ -166,6 +166,20 @@ describe('progress bar', () => {
     bar.stop();
     expect(s.text()).toContain('stats [');
   });
+
+  it("never changes the terminal's modes (a Ctrl-C then leaves nothing to restore), and clears its line on exit", () => {
+    const s = sink(true);
+    const exitListeners = process.listenerCount('exit');
+    const bar = createProgress({ total: 1000, stream: s.stream, delayMs: 0, label: 'audit', unit: 'bytes' });
+    for (let i = 0; i < 100; i++) bar.tick(10);
+    // Drawn, and ready to clear its line if the process exits before stop().
+    expect(s.text()).toContain('audit [');
+    expect(process.listenerCount('exit')).toBe(exitListeners + 1);
+    bar.stop();
+    expect(process.listenerCount('exit')).toBe(exitListeners);
+    // No hidden cursor (ESC[?25l) and no line wrap off (ESC[?7l): what a killed process left broken.
+    expect(s.text()).not.toMatch(/\x1b\[\?(25|7)[lh]/);
+  });
 });
 
 describe.skipIf(!HAVE_SHARED)('kseg stats on the real-broker corpus', () => {

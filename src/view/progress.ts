@@ -61,7 +61,9 @@ export function createProgress(options: ProgressOptions): Progress {
           // a Ctrl-C during a synchronous walk kills the process before any handler could run,
           // and then nothing needs restoring.
           hideCursor: false,
-          linewrap: null,
+          // (cli-progress reads null as its default, false, which turns wrapping off; only true
+          // leaves the terminal's wrapping alone.)
+          linewrap: true,
           gracefulExit: false,
           etaBuffer: 50,
           fps: 10,
