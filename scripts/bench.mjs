@@ -148,6 +148,7 @@ const recordsBytes = (b) => {
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'kseg-bench-'));
 const cleanup = () => {
   if (!flag('--keep')) rmSync(tmp, { recursive: true, force: true });
+  else process.stderr.write(`bench: --keep: the generated segments are kept in ${tmp}\n`);
 };
 process.on('SIGINT', () => {
   cleanup();

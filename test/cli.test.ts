@@ -119,3 +119,20 @@ describe('one vocabulary', () => {
     expect(JSON.parse(a.stdout).batches).toHaveLength(2);
   });
 });
+
+describe('the harness, when the broker cannot be reached', () => {
+  it.skipIf(!existsSync(resolve(REPO, 'node_modules/@platformatic/kafka')))('one line naming the broker and the cause, exit 2', async () => {
+    // A port nothing listens on: bound, then closed.
+    const { createServer } = await import('node:net');
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    await new Promise<void>((r) => server.close(() => r()));
+    const r = kseg('harness', 'produce', '--bootstrap', `127.0.0.1:${port}`, '--profile', 'tutorial', '--manifest', join(tmp, 'm.jsonl'), '--timeout', '2000');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^kseg harness produce: broker 127\\.0\\.0\\.1:${port}: .*ECONNREFUSED 127\\.0\\.0\\.1:${port}\\n$`));
+    const remote = kseg('harness', 'produce', '--bootstrap', 'example.com:9092', '--profile', 'tutorial', '--manifest', join(tmp, 'm.jsonl'));
+    expect(remote.code).toBe(2);
+    expect(remote.stderr).toContain('example.com:9092: only localhost brokers are allowed');
+  });
+});

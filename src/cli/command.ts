@@ -23,6 +23,11 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+/** The command could not do its job for a reason outside kseg (a broker that can't be reached): exit 2 with the message. */
+export class RunError extends Error {
+  override name = 'RunError';
+}
+
 /** Where a command writes. The process streams, or a capture in tests. */
 export interface CommandIo {
   out(s: string): void;
@@ -36,7 +41,7 @@ export function errorLine(cmd: string, e: unknown): string {
   const prefix = `kseg ${cmd}: `;
   const p = pathErrorOf(e);
   if (p !== null) return prefix + p.message;
-  if (e instanceof UsageError || e instanceof InvalidArgumentError) return prefix + e.message;
+  if (e instanceof UsageError || e instanceof RunError || e instanceof InvalidArgumentError) return prefix + e.message;
   // A bug of ours: one line here; KSEG_DEBUG=1 prints the stack too.
   const err = e instanceof Error ? e : new Error(String(e));
   const firstLine = `${err.name}: ${err.message}`.split('\n')[0];

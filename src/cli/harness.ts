@@ -1,13 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { resolveDirectory } from '../io/paths.js';
-import { allowRemote } from '../harness/client.js';
+import { allowRemote, clientErrorText } from '../harness/client.js';
 import { readConsumeLog } from '../harness/consume-log.js';
 import { readManifest } from '../harness/manifest.js';
 import { type SendSummary, type VerifyReport, verifyRun, withSends } from '../harness/verify.js';
 import { PROFILES, type ProfileName, buildWorkload } from '../harness/workload.js';
 import { verifyReportJson, verifyReportText } from '../harness/report-text.js';
-import { type CommandIo, EXIT, runCommand } from './command.js';
+import { type CommandIo, EXIT, RunError, runCommand } from './command.js';
 import { formatOption } from './options.js';
 
 function int(name: string) {
@@ -15,6 +15,15 @@ function int(name: string) {
     if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
     return Number(v);
   };
+}
+
+/** `--bootstrap`: localhost brokers only unless KSEG_HARNESS_ALLOW_REMOTE=1 (a usage error otherwise). */
+function bootstrapList(v: string): string[] {
+  try {
+    return allowRemote(v);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message.replace(/^--bootstrap /, ''));
+  }
 }
 
 const list = (v: string) => v.split(',').map((x) => x.trim()).filter((x) => x !== '');
@@ -63,7 +72,7 @@ function profile(v: string): ProfileName {
 
 function produceOptions(c: Command): Command {
   return c
-    .requiredOption('--bootstrap <host:port>', 'broker(s) to produce to (localhost only)')
+    .requiredOption('--bootstrap <host:port>', 'broker(s) to produce to (localhost only)', bootstrapList)
     .requiredOption('--profile <name>', `workload: ${PROFILES.join(', ')}`, profile)
     .requiredOption('--manifest <file>', 'where to write the manifest (one line per record, as acked)')
     .option('--seed <n>', 'workload seed', int('--seed'), 1)
@@ -75,6 +84,15 @@ function produceOptions(c: Command): Command {
     .option('--timeout <ms>', 'request timeout', int('--timeout'), 30_000);
 }
 
+/** Runs a step that talks to the broker; its failure is one line naming the broker and the cause. */
+async function live<T>(bootstrap: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (e) {
+    throw new RunError(`broker ${bootstrap}: ${clientErrorText(e)}`);
+  }
+}
+
 async function runProduce(o: Record<string, unknown>) {
   const { produceWorkload } = await import('../harness/produce.js');
   const w = buildWorkload(o['profile'] as ProfileName, {
@@ -84,14 +102,15 @@ async function runProduce(o: Record<string, unknown>) {
     topicPrefix: o['topicPrefix'] as string,
     baseTimestamp: Date.now(),
   });
-  const s = await produceWorkload(w, {
-    bootstrap: allowRemote(o['bootstrap'] as string),
+  const bootstrap = o['bootstrap'] as string[];
+  const s = await live(bootstrap.join(','), () => produceWorkload(w, {
+    bootstrap,
     manifestPath: o['manifest'] as string,
     createTopics: o['createTopics'] as boolean,
     replicationFactor: o['replicationFactor'] as number,
     timeoutMs: o['timeout'] as number,
     log,
-  });
+  }));
   log(`produced ${s.records} records (${w.profile}, seed ${w.seed}, run ${w.run}): ${s.acked} acked, ${s.errors} errors → ${o['manifest']}`);
   for (const e of s.errorCounts.slice(0, 5)) log(`  ${e.records} × ${e.error}`);
   return { s, w };
@@ -135,7 +154,7 @@ export function registerHarness(program: Command): void {
 
   h.command('consume')
     .description('read the run back through a consumer group, committing as it goes; log what was delivered and committed')
-    .requiredOption('--bootstrap <host:port>', 'broker(s) (localhost only)')
+    .requiredOption('--bootstrap <host:port>', 'broker(s) (localhost only)', bootstrapList)
     .requiredOption('--group <id>', 'consumer group id')
     .requiredOption('--manifest <file>', "the run's manifest (its topics are consumed)")
     .requiredOption('--consume-log <file>', 'where to write the consume log (for verify --consume-log)')
@@ -146,8 +165,9 @@ export function registerHarness(program: Command): void {
       runCommand('harness consume', async () => {
         const { consumeRun } = await import('../harness/consume.js');
         const topics = [...new Set(readManifest(o.manifest).map((r) => r.topic))];
-        const c = await consumeRun({
-          bootstrap: allowRemote(o.bootstrap),
+        const bootstrap = o.bootstrap as string[];
+        const c = await live(bootstrap.join(','), () => consumeRun({
+          bootstrap,
           group: o.group,
           topics,
           logPath: o.consumeLog,
@@ -155,7 +175,7 @@ export function registerHarness(program: Command): void {
           idleMs: o.idle,
           timeoutMs: o.timeout,
           log,
-        });
+        }));
         // The log holds what was delivered until the failure; the run itself did not finish.
         return c.error !== null ? EXIT.FINDINGS : EXIT.OK;
       }),

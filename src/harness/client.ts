@@ -292,3 +292,26 @@ export function parseBootstrap(s: string): string[] {
 export function allowRemote(s: string): string[] {
   return process.env['KSEG_HARNESS_ALLOW_REMOTE'] === '1' ? s.split(',').map((x) => x.trim()).filter(Boolean) : parseBootstrap(s);
 }
+
+/**
+ * A client failure as one line: each distinct message down the chain of aggregated errors and
+ * causes, so that "createTopics failed 4 times" comes with which broker and why (e.g. `…: Cannot
+ * connect to any broker: Connection to 127.0.0.1:1 failed: connect ECONNREFUSED 127.0.0.1:1`).
+ */
+export function clientErrorText(e: unknown): string {
+  const seen = new Set<string>();
+  const chain: string[] = [];
+  const visit = (x: unknown, depth: number): void => {
+    if (x === null || x === undefined || depth > 8) return;
+    const err = x as { message?: unknown; errors?: unknown[]; cause?: unknown };
+    const m = typeof err.message === 'string' ? err.message.replace(/\.$/, '') : String(x);
+    if (m !== '' && !seen.has(m)) {
+      seen.add(m);
+      chain.push(m);
+    }
+    for (const inner of err.errors ?? []) visit(inner, depth + 1);
+    visit(err.cause, depth + 1);
+  };
+  visit(e, 0);
+  return chain.join(': ');
+}
