@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { type LogDirSummary, logDirFromServerProperties, summarizeLogDir } from '../io/partition.js';
-import { PathError } from '../io/paths.js';
+import { PathError, trimTrailingSlashes } from '../io/paths.js';
 import { toJson } from '../view/json.js';
 import { lsJson, lsTable } from '../view/ls.js';
 import { type Progress, createProgress } from '../view/progress.js';
@@ -49,7 +49,7 @@ export function lsHasFindings(s: LogDirSummary): boolean {
   return s.problems.length > 0 || s.partitions.some((p) => p.indexVerdict === 'failed' || p.indexVerdict === 'log-missing');
 }
 
-/** Runs `kseg ls`: exit 0, 1 when the listing found problems; a path that is no log dir throws (exit 2). */
+/** Runs `kseg ls`: exit 0, 1 when the listing found problems, 2 when the path is no log dir or partition folder. */
 export function runLs(logdir: string | undefined, opts: LsOptions, io: CommandIo): number {
   return handled('ls', io, () => {
     let path: string;
@@ -64,7 +64,7 @@ export function runLs(logdir: string | undefined, opts: LsOptions, io: CommandIo
       }
       throw e;
     }
-    io.out(opts.format === 'json' ? toJson(lsJson(summary), 2) + '\n' : lsTable(summary, { segments: opts.segments }));
+    io.out(opts.format === 'json' ? toJson(lsJson(summary), 2) + '\n' : lsTable(summary, { segments: opts.segments, path: trimTrailingSlashes(path) }));
     return lsHasFindings(summary) ? EXIT.FINDINGS : EXIT.OK;
   });
 }

@@ -137,6 +137,8 @@ function notes(p: PartitionSummary): string {
 export interface LsTableOptions {
   /** One row per segment under each partition. */
   segments?: boolean;
+  /** The path as the user gave it, for the summary line (default: the summary's absolute path). */
+  path?: string;
 }
 
 /** The `kseg ls` table, followed by the root files and any problems. */
@@ -175,7 +177,7 @@ export function lsTable(s: LogDirSummary, options: LsTableOptions = {}): string 
   out.push(renderTable(['partition', 'segs', 'bytes', 'offsets', 'batch time range (UTC)', 'records (incl. control)', 'codecs', 'indexes', 'notes'], rows, { right: [1, 2, 5] }));
   const recs = s.partitions.reduce((n, p) => n + p.records, 0);
   const bytes = s.partitions.reduce((n, p) => n + p.logBytes, 0);
-  out.push(`${s.path}: ${s.partitions.length} partitions, ${s.partitions.reduce((n, p) => n + p.segments.length, 0)} segments, ${formatBytes(bytes)}, ${recs} records`);
+  out.push(`${options.path ?? s.path}: ${s.partitions.length} partitions, ${s.partitions.reduce((n, p) => n + p.segments.length, 0)} segments, ${formatBytes(bytes)}, ${recs} records`);
   if (s.meta) out.push(`meta.properties: ${Object.entries(s.meta).map(([k, v]) => `${k}=${v}`).join(' ')}`);
   for (const f of s.files) {
     if (f.kind === 'offset-checkpoint' && f.entries !== undefined) {
