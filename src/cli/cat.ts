@@ -2,11 +2,11 @@ import { type Command, Option } from 'commander';
 import { COMPRESSION_NAMES } from '../codec/index.js';
 import { type Int64, addInt64 } from '../format/int64.js';
 import { resolvePath, trimTrailingSlashes } from '../io/paths.js';
-import { type RecordFilter, logEndOffset, recordFilter, segmentSources, sourceExtent } from '../io/record-query.js';
+import { type RecordFilter, logEndOffset, recordFilter, reversedRange, segmentSources, whyNoRecords } from '../io/record-query.js';
 import { type ReadIssue, type SegmentSource, readPartitionRecords } from '../io/seek.js';
 import { palette } from '../view/color.js';
-import { SCHEMA_VERSIONS, toJson } from '../view/json.js';
-import { DECODERS, type DecoderName, type PayloadMode, PAYLOAD_MODES, batchText, decoderFor, recordJson, recordText } from '../view/records.js';
+import { toJson } from '../view/json.js';
+import { DECODERS, type DecoderName, type PayloadMode, PAYLOAD_MODES, RecordDocumentWriter, batchText, decoderFor, recordJson, recordText } from '../view/records.js';
 import { type CommandIo, EXIT, UsageError, errorLine, runCommand } from './command.js';
 import { formatOption, parseCount, parseInt64, parseOffset, parsePartition, parseTime } from './options.js';
 
@@ -40,65 +40,6 @@ export interface CatOptions {
   maxPayload?: number;
   /** Decode keys and values of an internal topic ('auto': by the topic's name). */
   decode?: DecoderName | 'auto' | 'none';
-}
-
-/**
- * `--format json` streamed: the document `JSON.stringify(doc, null, 2)` would print, written a
- * record at a time, so memory does not grow with the number of records.
- */
-class JsonDocumentWriter {
-  private count = 0;
-  constructor(
-    private readonly out: (s: string) => void,
-    path: string,
-  ) {
-    out(`{\n  "schemaVersion": ${SCHEMA_VERSIONS.record},\n  "path": ${toJson(path)},\n  "records": [`);
-  }
-
-  record(value: unknown): void {
-    this.out(`${this.count++ === 0 ? '' : ','}\n    ${toJson(value, 2).replace(/\n/g, '\n    ')}`);
-  }
-
-  end(issues: ReadIssue[]): void {
-    this.out(`${this.count === 0 ? ']' : '\n  ]'},\n  "issues": ${toJson(issues, 2).replace(/\n/g, '\n  ')}\n}\n`);
-  }
-}
-
-const describeTime = (t: Int64): string => (typeof t === 'number' ? `${t} (${new Date(t).toISOString()})` : String(t));
-
-/**
- * Why a read printed nothing, as one line: the range is reversed or lies outside the data, the
- * data has no timestamps, the filters matched none. Reads batch headers only, and only when
- * nothing was printed.
- */
-function whyEmpty(sources: SegmentSource[], opts: CatOptions, inRange: number, issues: number): string {
-  if (opts.limit === 0) return '--limit 0';
-  const e = { batches: 0, first: null as Int64 | null, last: null as Int64 | null, maxTs: null as Int64 | null, magics: new Set<number>() };
-  for (const s of sources) {
-    const x = sourceExtent(s);
-    e.batches += x.batches;
-    if (x.firstOffset !== null && (e.first === null || x.firstOffset < e.first)) e.first = x.firstOffset;
-    if (x.lastOffset !== null && (e.last === null || x.lastOffset > e.last)) e.last = x.lastOffset;
-    if (x.maxTimestamp !== null && (e.maxTs === null || x.maxTimestamp > e.maxTs)) e.maxTs = x.maxTimestamp;
-    x.magics.forEach((m) => e.magics.add(m));
-  }
-  if (e.batches === 0) {
-    if (issues > 0) return 'no whole batch could be read (the damage is reported above)';
-    return sources.length === 1 && sources[0]!.segments.length === 1 ? 'the segment holds no batch (empty)' : 'no segment holds a batch (empty)';
-  }
-  if (opts.fromOffset !== undefined && opts.fromOffset >= 0 && e.last !== null && opts.fromOffset > e.last) {
-    return `--from-offset ${opts.fromOffset} is past the last offset, ${e.last}`;
-  }
-  if (opts.toOffset !== undefined && e.first !== null && opts.toOffset < e.first) return `--to-offset ${opts.toOffset} is before the first offset, ${e.first}`;
-  const timed = opts.fromTime !== undefined || opts.toTime !== undefined;
-  if (timed && e.maxTs === null) {
-    return e.magics.has(0) && e.magics.size === 1 ? 'magic 0 messages carry no timestamp: a time filter matches none' : 'no batch carries a timestamp: a time filter matches none';
-  }
-  if (opts.fromTime !== undefined && e.maxTs !== null && opts.fromTime > e.maxTs) {
-    return `no record is stamped at or after ${describeTime(opts.fromTime)}; the latest is ${describeTime(e.maxTs)}`;
-  }
-  if (inRange > 0) return `none of the ${inRange} record(s) in range matched the filters`;
-  return 'no record in the range asked for';
 }
 
 /** The filters of the options, for recordFilter. */
@@ -135,12 +76,9 @@ export function runCat(input: string, opts: CatOptions, io: CatIo): number {
     return EXIT.ERROR;
   }
   // A reversed range holds nothing: say so before reading.
-  if (opts.fromOffset !== undefined && opts.toOffset !== undefined && opts.fromOffset >= 0 && opts.fromOffset > opts.toOffset) {
-    io.err(`kseg cat: ${path}: no records: --from-offset ${opts.fromOffset} is after --to-offset ${opts.toOffset}\n`);
-    return EXIT.OK;
-  }
-  if (opts.fromTime !== undefined && opts.toTime !== undefined && opts.fromTime > opts.toTime) {
-    io.err(`kseg cat: ${path}: no records: --from-time ${describeTime(opts.fromTime)} is after --to-time ${describeTime(opts.toTime)}\n`);
+  const reversed = reversedRange(opts);
+  if (reversed !== null) {
+    io.err(`kseg cat: ${path}: no records: ${reversed}\n`);
     return EXIT.OK;
   }
   const c = palette(io.color && opts.format === 'text');
@@ -150,7 +88,7 @@ export function runCat(input: string, opts: CatOptions, io: CatIo): number {
     if (opts.format !== 'json') io.err(`kseg cat: ${i.file}: byte ${i.position}: ${i.message}\n`);
   };
   const render = { payload: opts.payload, maxPayload: opts.maxPayload };
-  const json = opts.format === 'json' ? new JsonDocumentWriter(io.out, path) : null;
+  const json = opts.format === 'json' ? new RecordDocumentWriter(io.out, path) : null;
   let shown = 0;
   let inRange = 0;
   let lastBatch: unknown = null;
@@ -185,7 +123,7 @@ export function runCat(input: string, opts: CatOptions, io: CatIo): number {
     }
   }
   json?.end(issues);
-  if (shown === 0) io.err(`kseg cat: ${path}: no records: ${whyEmpty(sources, opts, inRange, issues.length)}\n`);
+  if (shown === 0) io.err(`kseg cat: ${path}: no records: ${whyNoRecords(sources, opts, { inRange, issues: issues.length })}\n`);
   return issues.length > 0 ? EXIT.FINDINGS : EXIT.OK;
 }
 

@@ -1,6 +1,6 @@
 import { basename, dirname } from 'node:path';
 import { StatsAccumulator, type StatsResult, accumulateSegment } from './partition.js';
-import { PathError, type PathTarget, notRegularText, resolvePath } from './paths.js';
+import { type PathTarget, batchFileOf, notRegularText, resolvePath } from './paths.js';
 
 /** What `kseg stats` was given. */
 export type StatsTarget = 'logdir' | 'partition' | 'segment';
@@ -14,9 +14,8 @@ export function statsOfTarget(t: PathTarget, options: { onBytes?: (n: number) =>
   let target: StatsTarget;
   let work: Array<{ name: string; logs: string[] }>;
   if (t.kind === 'file') {
-    if (t.file !== 'segment' && t.file !== 'kraft-snapshot') throw new PathError(t.path, `not a .log segment (a ${t.file} file): kseg stats reads segments`);
     target = 'segment';
-    work = [{ name: basename(dirname(t.path)), logs: [t.path] }];
+    work = [{ name: basename(dirname(t.path)), logs: [batchFileOf(t)] }];
   } else {
     target = t.kind === 'logdir' ? 'logdir' : 'partition';
     const parts = t.kind === 'logdir' ? t.listing.partitions : [t.dir];

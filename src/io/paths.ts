@@ -221,6 +221,18 @@ export function resolveDirectory(input: string, options: { absolute?: boolean; w
   return t;
 }
 
+/**
+ * The file of a target that must be a batch file (a `.log` segment or a KRaft snapshot, which
+ * holds batches too); a PathError saying what it is otherwise.
+ */
+export function batchFileOf(t: PathTarget): string {
+  if (t.kind !== 'file') throw new PathError(t.path, `a ${t.kind === 'logdir' ? 'log dir' : 'partition folder'}, not a .log segment`);
+  if (t.file !== 'segment' && t.file !== 'kraft-snapshot') {
+    throw new PathError(t.path, `not a .log segment (a ${t.file} file; kafka-dump-log --files dumps every kind of file)`);
+  }
+  return t.path;
+}
+
 /** A resolved directory as a listing of partitions: a log dir's, or a listing of the one partition. */
 export function listingOf(t: Extract<PathTarget, { kind: 'logdir' | 'partition' }>): LogDir {
   return t.kind === 'logdir' ? t.listing : { path: t.path, partitions: [t.dir], files: [], irregular: [] };

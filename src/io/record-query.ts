@@ -1,9 +1,9 @@
 import { COMPRESSION_NAMES } from '../codec/index.js';
 import { lastOffsetOf } from '../format/batch.js';
-import { type Int64, addInt64, normalize } from '../format/int64.js';
+import { type Int64, addInt64 } from '../format/int64.js';
 import { readBatches } from './batches.js';
 import type { PartitionDir, SegmentFiles } from './logdir.js';
-import { PathError, type PathTarget } from './paths.js';
+import { PathError, type PathTarget, batchFileOf } from './paths.js';
 import { type PartitionRecord, type SegmentSource, seekOffset, segmentSourceOfFile } from './seek.js';
 
 /**
@@ -18,12 +18,7 @@ export interface Narrowing {
 
 /** The segment sources a resolved path names: a log dir's live partitions (narrowed), one partition, or one segment file. */
 export function segmentSources(t: PathTarget, narrow: Narrowing = {}): SegmentSource[] {
-  if (t.kind === 'file') {
-    if (t.file !== 'segment' && t.file !== 'kraft-snapshot') {
-      throw new PathError(t.path, `not a .log segment (a ${t.file} file); kafka-dump-log --files dumps every kind of file`);
-    }
-    return [segmentSourceOfFile(t.path)];
-  }
+  if (t.kind === 'file') return [segmentSourceOfFile(batchFileOf(t))];
   const parts: PartitionDir[] = t.kind === 'partition' ? [t.dir] : t.listing.partitions.filter((p) => p.state === 'live');
   const chosen = parts.filter((p) => (narrow.topic === undefined || p.topic === narrow.topic) && (narrow.partition === undefined || p.partition === narrow.partition));
   if (chosen.length === 0) {
@@ -106,7 +101,7 @@ export interface SourceExtent {
 function segmentExtent(seg: SegmentFiles, into: SourceExtent): void {
   const it = readBatches(seg.log!, { boundUnverified: true });
   try {
-    for (const b of { [Symbol.iterator]: () => it }) {
+    for (const b of it) {
       const h = b.header;
       into.batches++;
       into.magics.add(h.magic);
@@ -138,11 +133,11 @@ export function logEndOffset(source: SegmentSource): Int64 | null {
   for (let i = logs.length - 1; i >= 0; i--) {
     const seg = logs[i]!;
     // The last index entry of this segment gives a position near its end.
-    const at = seekOffset({ segments: [seg] }, normalize(BigInt(Number.MAX_SAFE_INTEGER)));
+    const at = seekOffset({ segments: [seg] }, Number.MAX_SAFE_INTEGER);
     const e: SourceExtent = { firstOffset: null, lastOffset: null, maxTimestamp: null, magics: new Set(), batches: 0 };
     const it = readBatches(seg.log!, { start: at?.position ?? 0, boundUnverified: true });
     try {
-      for (const b of { [Symbol.iterator]: () => it }) {
+      for (const b of it) {
         const last = lastOffsetOf(b.header);
         if (e.lastOffset === null || last > e.lastOffset) e.lastOffset = last;
       }
@@ -152,4 +147,60 @@ export function logEndOffset(source: SegmentSource): Int64 | null {
     if (e.lastOffset !== null) return addInt64(e.lastOffset, 1);
   }
   return null;
+}
+
+/** The bounds of a read, as `kseg cat` and `records()` take them. */
+export interface RangeQuery {
+  fromOffset?: Int64;
+  toOffset?: Int64;
+  fromTime?: Int64;
+  toTime?: Int64;
+  limit?: number;
+}
+
+const describeTime = (t: Int64): string => (typeof t === 'number' ? `${t} (${new Date(t).toISOString()})` : String(t));
+
+/** Why a range holds nothing whatever the data (it is reversed), or null. */
+export function reversedRange(q: RangeQuery): string | null {
+  if (q.fromOffset !== undefined && q.toOffset !== undefined && q.fromOffset >= 0 && q.fromOffset > q.toOffset) {
+    return `--from-offset ${q.fromOffset} is after --to-offset ${q.toOffset}`;
+  }
+  if (q.fromTime !== undefined && q.toTime !== undefined && q.fromTime > q.toTime) {
+    return `--from-time ${describeTime(q.fromTime)} is after --to-time ${describeTime(q.toTime)}`;
+  }
+  return null;
+}
+
+/**
+ * Why a read found no record, as one phrase: the data is empty or damaged, the range lies outside
+ * it, it has no timestamps, the filters matched none of the `inRange` records read. Reads batch
+ * headers only (called only when nothing was found).
+ */
+export function whyNoRecords(sources: SegmentSource[], q: RangeQuery, counts: { inRange: number; issues: number }): string {
+  if (q.limit === 0) return '--limit 0';
+  const e: SourceExtent = { firstOffset: null, lastOffset: null, maxTimestamp: null, magics: new Set(), batches: 0 };
+  for (const s of sources) {
+    const x = sourceExtent(s);
+    e.batches += x.batches;
+    if (x.firstOffset !== null && (e.firstOffset === null || x.firstOffset < e.firstOffset)) e.firstOffset = x.firstOffset;
+    if (x.lastOffset !== null && (e.lastOffset === null || x.lastOffset > e.lastOffset)) e.lastOffset = x.lastOffset;
+    if (x.maxTimestamp !== null && (e.maxTimestamp === null || x.maxTimestamp > e.maxTimestamp)) e.maxTimestamp = x.maxTimestamp;
+    x.magics.forEach((m) => e.magics.add(m));
+  }
+  if (e.batches === 0) {
+    if (counts.issues > 0) return 'no whole batch could be read (the damage is reported above)';
+    return sources.length === 1 && sources[0]!.segments.length === 1 ? 'the segment holds no batch (empty)' : 'no segment holds a batch (empty)';
+  }
+  if (q.fromOffset !== undefined && q.fromOffset >= 0 && e.lastOffset !== null && q.fromOffset > e.lastOffset) {
+    return `--from-offset ${q.fromOffset} is past the last offset, ${e.lastOffset}`;
+  }
+  if (q.toOffset !== undefined && e.firstOffset !== null && q.toOffset < e.firstOffset) return `--to-offset ${q.toOffset} is before the first offset, ${e.firstOffset}`;
+  if ((q.fromTime !== undefined || q.toTime !== undefined) && e.maxTimestamp === null) {
+    return e.magics.has(0) && e.magics.size === 1 ? 'magic 0 messages carry no timestamp: a time filter matches none' : 'no batch carries a timestamp: a time filter matches none';
+  }
+  if (q.fromTime !== undefined && e.maxTimestamp !== null && q.fromTime > e.maxTimestamp) {
+    return `no record is stamped at or after ${describeTime(q.fromTime)}; the latest is ${describeTime(e.maxTimestamp)}`;
+  }
+  if (counts.inRange > 0) return `none of the ${counts.inRange} record(s) in range matched the filters`;
+  return 'no record in the range asked for';
 }

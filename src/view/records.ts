@@ -6,7 +6,8 @@ import type { LogRecord } from '../format/record.js';
 import { decodeControlRecord, decodeCoordinatorRecord, decodeMetadataMessage, toJsonValue } from '../format/schema/index.js';
 import type { PartitionRecord, SegmentSource } from '../io/seek.js';
 import { type Palette, palette } from './color.js';
-import { SCHEMA_VERSIONS, int64Json } from './json.js';
+import type { ReadIssue } from '../io/seek.js';
+import { SCHEMA_VERSIONS, int64Json, toJson } from './json.js';
 
 /**
  * Renderings of records read by `readPartitionRecords` (`kseg cat`): JSON objects following
@@ -361,4 +362,26 @@ export function recordText(j: RecordJson, c: Palette = palette(false)): string {
     lines.push(`  ${c.dim('header')} ${JSON.stringify(h.key)} (${h.keySize} B) ${sizeText(h.valueSize)}  ${payloadText(h.value, c)}`.trimEnd());
   }
   return lines.join('\n');
+}
+
+/**
+ * `kseg cat --format json`, streamed: the document `JSON.stringify({schemaVersion, path, records,
+ * issues}, null, 2)` prints, written a record at a time, so memory does not grow with the records.
+ */
+export class RecordDocumentWriter {
+  private count = 0;
+  constructor(
+    private readonly out: (s: string) => void,
+    path: string,
+  ) {
+    out(`{\n  "schemaVersion": ${SCHEMA_VERSIONS.record},\n  "path": ${toJson(path)},\n  "records": [`);
+  }
+
+  record(value: RecordJson): void {
+    this.out(`${this.count++ === 0 ? '' : ','}\n    ${toJson(value, 2).replace(/\n/g, '\n    ')}`);
+  }
+
+  end(issues: ReadIssue[]): void {
+    this.out(`${this.count === 0 ? ']' : '\n  ]'},\n  "issues": ${toJson(issues, 2).replace(/\n/g, '\n  ')}\n}\n`);
+  }
 }
