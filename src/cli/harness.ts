@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { resolveDirectory } from '../io/paths.js';
-import { allowRemote, clientErrorText } from '../harness/client.js';
+import { allowRemote, kafkaErrorText } from '../harness/client.js';
 import { readConsumeLog } from '../harness/consume-log.js';
 import { readManifest } from '../harness/manifest.js';
 import { type SendSummary, type VerifyReport, verifyRun, withSends } from '../harness/verify.js';
@@ -89,7 +89,7 @@ async function live<T>(bootstrap: string, step: () => Promise<T>): Promise<T> {
   try {
     return await step();
   } catch (e) {
-    throw new RunError(`broker ${bootstrap}: ${clientErrorText(e)}`);
+    throw new RunError(`broker ${bootstrap}: ${kafkaErrorText(e)}`);
   }
 }
 

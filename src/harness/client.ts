@@ -224,6 +224,7 @@ interface ClientError {
   apiCode?: number;
   serverErrorMessage?: string | null;
   path?: string;
+  cause?: unknown;
 }
 
 /**
@@ -233,19 +234,17 @@ interface ClientError {
  * Value must be at least 1048576) sit in the nested ProtocolErrors.
  */
 export function kafkaErrorText(e: unknown): string {
-  const seen = new Set<string>();
   const walk = (x: unknown): string => {
     const err = (x ?? {}) as ClientError;
     if (typeof err.apiId === 'string') {
       const what = err.serverErrorMessage ? err.serverErrorMessage : (err.message ?? '');
       return `${err.apiId} (error code ${err.apiCode})${what ? `: ${what}` : ''}`;
     }
-    // A retried request carries one error per attempt: say each distinct one once.
+    // A retried request carries one error per attempt: say each distinct one once. A network
+    // error's cause is the socket's (connect ECONNREFUSED 127.0.0.1:9092).
     const inner: string[] = [];
-    for (const t of (err.errors ?? []).map(walk)) {
-      if (t === '' || seen.has(t)) continue;
-      seen.add(t);
-      inner.push(t);
+    for (const t of [...(err.errors ?? []), ...(err.cause === undefined || err.cause === null ? [] : [err.cause])].map(walk)) {
+      if (t !== '' && !inner.includes(t)) inner.push(t);
     }
     const own = err.message ?? String(x);
     return inner.length > 0 ? `${own.replace(/\.$/, '')}: ${inner.join('; ')}` : own;
@@ -291,27 +290,4 @@ export function parseBootstrap(s: string): string[] {
 
 export function allowRemote(s: string): string[] {
   return process.env['KSEG_HARNESS_ALLOW_REMOTE'] === '1' ? s.split(',').map((x) => x.trim()).filter(Boolean) : parseBootstrap(s);
-}
-
-/**
- * A client failure as one line: each distinct message down the chain of aggregated errors and
- * causes, so that "createTopics failed 4 times" comes with which broker and why (e.g. `…: Cannot
- * connect to any broker: Connection to 127.0.0.1:1 failed: connect ECONNREFUSED 127.0.0.1:1`).
- */
-export function clientErrorText(e: unknown): string {
-  const seen = new Set<string>();
-  const chain: string[] = [];
-  const visit = (x: unknown, depth: number): void => {
-    if (x === null || x === undefined || depth > 8) return;
-    const err = x as { message?: unknown; errors?: unknown[]; cause?: unknown };
-    const m = typeof err.message === 'string' ? err.message.replace(/\.$/, '') : String(x);
-    if (m !== '' && !seen.has(m)) {
-      seen.add(m);
-      chain.push(m);
-    }
-    for (const inner of err.errors ?? []) visit(inner, depth + 1);
-    visit(err.cause, depth + 1);
-  };
-  visit(e, 0);
-  return chain.join(': ');
 }

@@ -6,6 +6,7 @@ import { decodeControlRecord, decodeGroupCoordinatorRecord } from '../format/sch
 import { parseOffsetCheckpoint } from '../format/text-files.js';
 import { readBatches } from '../io/batches.js';
 import { type PartitionDir, readLogDir, readPartitionDir } from '../io/logdir.js';
+import { readRegularText } from '../io/paths.js';
 
 /**
  * What a partition holds on disk, reduced to what verification compares: per record a digest of
@@ -109,7 +110,8 @@ function checkpointOffsets(logDir: string, name: string): Map<string, number> {
   const p = join(logDir, name);
   if (!existsSync(p)) return m;
   try {
-    for (const e of parseOffsetCheckpoint(readFileSync(p, 'utf8')).entries) m.set(`${e.topic}-${e.partition}`, Number(e.offset));
+    // (readRegularText: a FIFO put there is an error, not a read that waits for a writer.)
+    for (const e of parseOffsetCheckpoint(readRegularText(p)).entries) m.set(`${e.topic}-${e.partition}`, Number(e.offset));
   } catch {
     // An unreadable checkpoint explains nothing; verification goes on without it.
   }
