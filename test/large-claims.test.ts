@@ -92,7 +92,8 @@ describe('a length field claiming megabytes', () => {
   it('kseg explain shows the bytes it read of such a batch, the checksum over all it claims, and where it stopped', () => {
     let out = '';
     const io = { out: (t: string) => void (out += t), err: (t: string) => void (out += t), color: false };
-    expect(runExplain(path, { position: at, format: 'json' }, io)).toBe(0);
+    // Explained, and damaged: exit 1 (findings), as for every kseg command.
+    expect(runExplain(path, { position: at, format: 'json' }, io)).toBe(1);
     const doc = JSON.parse(out);
     const validate = new Ajv2020({ strict: true, allowUnionTypes: true }).compile(JSON.parse(readFileSync(join(FIXTURES, '../schema/explain.schema.json'), 'utf8')));
     expect(validate(doc), JSON.stringify(validate.errors)).toBe(true);
