@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -8,7 +8,7 @@ import { HEADER_FIELDS, RecordFields, readRecordFields } from '../src/format/rec
 import { readBatches } from '../src/io/batches.js';
 import { summarizeLogDir } from '../src/io/partition.js';
 import { seekOffset } from '../src/io/seek.js';
-import { FIXTURES, HAVE_SHARED, REPO, SHARED } from './helpers.js';
+import { FIXTURES, HAVE_SHARED, REPO, SHARED, ensureBuilt } from './helpers.js';
 
 interface Row {
   topic: string;
@@ -232,10 +232,7 @@ describe('library API: damage, paths, types', () => {
   });
 
   it('the declarations need no @types/node: a strict consumer with types [] and lib es2022 compiles against dist/', () => {
-    if (!existsSync(resolve(REPO, 'dist/index.d.ts'))) {
-      const r = spawnSync('npm', ['run', 'build'], { cwd: REPO, encoding: 'utf8' });
-      if (r.status !== 0) throw new Error(`build failed: ${r.stdout}${r.stderr}`);
-    }
+    ensureBuilt('dist/index.d.ts');
     const tmp = mkdtempSync(join(tmpdir(), 'kseg-dts-'));
     try {
       writeFileSync(

@@ -1,9 +1,9 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIXTURES, REPO } from './helpers.js';
+import { FIXTURES, REPO, ensureBuilt } from './helpers.js';
 
 /**
  * Every command over a table of bad paths, as a user runs them (the real launchers in child
@@ -137,11 +137,7 @@ const paths = new Map<string, string>();
 let manifest = '';
 
 beforeAll(() => {
-  // `npm ci` builds dist/ in `prepare`; a developer running vitest directly may not have.
-  if (!existsSync(resolve(REPO, 'dist/bundle/kseg.js'))) {
-    const r = spawnSync('npm', ['run', 'build'], { cwd: REPO, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`build failed: ${r.stdout}${r.stderr}`);
-  }
+  ensureBuilt('dist/bundle/kseg.js');
   for (const [name, make] of Object.entries(CASES)) paths.set(name, make());
   // The manifest of what plain-0 holds: verify is clean on a log dir of plain-0.
   manifest = join(T, 'plain-manifest.jsonl');

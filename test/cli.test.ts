@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kafkaClientMissing } from '../src/harness/client.js';
-import { FIXTURES, REPO } from './helpers.js';
+import { FIXTURES, REPO, ensureBuilt } from './helpers.js';
 
 /**
  * The kseg command line as a user meets it: one exit-code convention for every command (0 done,
@@ -26,10 +26,7 @@ const damagedSegment = join(damaged, 'plain-0/00000000000000000000.log');
 const manifest = join(FIXTURES, 'manifest.jsonl');
 
 beforeAll(() => {
-  if (!existsSync(resolve(REPO, 'dist/bundle/kseg.js'))) {
-    const r = spawnSync('npm', ['run', 'build'], { cwd: REPO, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`build failed: ${r.stdout}${r.stderr}`);
-  }
+  ensureBuilt('dist/bundle/kseg.js');
   cpSync(join(good, 'plain-0'), join(damaged, 'plain-0'), { recursive: true });
   const first = readFileSync(damagedSegment);
   first[100] = first[100]! ^ 0xff; // inside the first batch's records: its CRC fails

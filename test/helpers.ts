@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,3 +75,13 @@ export function bytesOfFirst(batches: Buffer[], count: number): number {
   return bytes;
 }
 
+
+/**
+ * Builds dist/ when `file` (relative to the repo) is missing: `npm ci` builds it in `prepare`, a
+ * developer running vitest directly may not have. For tests that run the launchers or the build.
+ */
+export function ensureBuilt(file: string): void {
+  if (existsSync(resolve(REPO, file))) return;
+  const r = spawnSync('npm', ['run', 'build'], { cwd: REPO, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`build failed: ${r.stdout}${r.stderr}`);
+}

@@ -1,17 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../src/cli/command.js';
-import { REPO } from './helpers.js';
+import { REPO, ensureBuilt } from './helpers.js';
 
 /** What README.md and docs/api.md show must stay true: the library example runs and prints what they say. */
-beforeAll(() => {
-  if (!existsSync(resolve(REPO, 'dist/index.js'))) {
-    const r = spawnSync('npm', ['run', 'build'], { cwd: REPO, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`build failed: ${r.stdout}${r.stderr}`);
-  }
-});
+beforeAll(() => ensureBuilt('dist/index.js'));
 
 const readme = readFileSync(resolve(REPO, 'README.md'), 'utf8');
 const api = readFileSync(resolve(REPO, 'docs/api.md'), 'utf8');
