@@ -59,7 +59,7 @@ export function runLs(logdir: string | undefined, opts: LsOptions, io: CommandIo
       summary = lsSummary(path, { exact: opts.exact, progress: opts.progress });
     } catch (e) {
       // Not given, the log dir is a default: say where it came from.
-      if (logdir === undefined && e instanceof PathError) {
+      if (logdir === undefined && e instanceof PathError && e.path !== opts.config) {
         throw new PathError(e.path, `${e.what} (${opts.config === undefined ? "Kafka's default log.dirs" : `log.dirs of ${opts.config}`}; give LOGDIR)`);
       }
       throw e;
