@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MUTATION_KINDS, type MutationSpec, applyMutation } from '../src/audit/mutations.js';
+import { MUTATION_KINDS, type MutationSpec, applyMutation } from './fuzz/mutations.js';
 import { crc32c } from '../src/codec/index.js';
 import { RECORD_BATCH_LAYOUT, V2_CRC_START } from '../src/format/batch.js';
 import { ByteSink } from '../src/dump/output.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { auditPath } from '../src/audit/index.js';
-import { MUTATION_KINDS, type MutationSpec, createFuzzBench } from '../src/audit/mutations.js';
+import { MUTATION_KINDS, type MutationSpec, createFuzzBench } from './fuzz/mutations.js';
 import { FIXTURES } from './helpers.js';
 
 // Mutation fuzzing on copies of real files: whatever the damage, the audit returns a report (no

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MUTATION_KINDS, type MutationSpec, applyMutation } from '../src/audit/mutations.js';
+import { MUTATION_KINDS, type MutationSpec, applyMutation } from './fuzz/mutations.js';
 import { recordLines } from '../src/dump/record-lines.js';
 import { readBatches } from '../src/io/batches.js';
 import { FIXTURES, dumpInProcess } from './helpers.js';

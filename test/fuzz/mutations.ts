@@ -1,9 +1,9 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RECORD_BATCH_LAYOUT } from '../format/batch.js';
-import { readBatches } from '../io/batches.js';
-import { type AuditReport, auditPath } from './index.js';
+import { RECORD_BATCH_LAYOUT } from '../../src/format/batch.js';
+import { readBatches } from '../../src/io/batches.js';
+import { type AuditReport, auditPath } from '../../src/audit/index.js';
 
 /**
  * Mutation fuzzing of the audit on copies of real files: the property-based tests and

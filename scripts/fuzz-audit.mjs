@@ -1,16 +1,19 @@
 #!/usr/bin/env node
 // Long mutation-fuzzing run of `kseg audit` on copies of the real fixtures (see
-// src/audit/mutations.ts): every case damages one file of a small real partition in a temp dir and
-// audits it; any exception or a single audit slower than 10 s is a failure.
+// test/fuzz/mutations.ts): every case damages one file of a small real partition in a temp dir and
+// audits it; any exception or a single audit slower than 10 s is a failure. A robustness fuzz (the
+// audit never throws, never hangs); `npm run fuzz` is the differential one of kafka-dump-log.
 //
-//   npm run fuzz                 # a million cases (builds first)
-//   node scripts/fuzz.mjs 50000  # another count; FUZZ_SEED=n to replay a run
+//   npm run fuzz:audit                 # a million cases
+//   node scripts/fuzz-audit.mjs 50000  # another count; FUZZ_SEED=n to replay a run
 //
 // Prints the count reached every 10,000 cases and at the end (also on Ctrl-C / SIGTERM).
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
-import { MUTATION_KINDS, createFuzzBench } from '../dist/audit/mutations.js';
+import { importTs } from './ts-tool.mjs';
+
+const { MUTATION_KINDS, createFuzzBench } = await importTs('test/fuzz/mutations.ts');
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const total = Number(process.argv[2] ?? 1_000_000);
