@@ -128,10 +128,17 @@ function javaArgs(log4j, mainClass, args, extraJvm = []) {
   return ['-Xss4m', `-Dlog4j2.configurationFile=${log4j}`, ...extraJvm, '-cp', classpath(), mainClass, ...args];
 }
 
+/**
+ * The heap kafka-run-class.sh gives a tool (KAFKA_HEAP_OPTS' default): a damaged length field that
+ * makes DumpLogSegments allocate hundreds of MB fails with OutOfMemoryError under it, as it does
+ * for a user of kafka-dump-log.sh, whatever the machine's memory.
+ */
+const TOOL_HEAP = '-Xmx256M';
+
 /** The real kafka-dump-log.sh, one JVM: { stdout, stderr (Buffers), code }. */
 export function runRealDumpLog(args, { cwd = process.cwd(), timeoutMs = 600_000 } = {}) {
   fetchKafka();
-  const r = spawnSync('java', javaArgs(TOOLS_LOG4J, 'org.apache.kafka.tools.DumpLogSegments', args), {
+  const r = spawnSync('java', javaArgs(TOOLS_LOG4J, 'org.apache.kafka.tools.DumpLogSegments', args, [TOOL_HEAP]), {
     cwd,
     env: JAVA_ENV,
     maxBuffer: 1 << 30,
@@ -201,7 +208,7 @@ export class DumpDriver {
   }
 
   #start() {
-    const proc = spawn('java', javaArgs(TOOLS_LOG4J, path.join(REPO, 'kafka/DumpDriver.java'), [], ['-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1']), {
+    const proc = spawn('java', javaArgs(TOOLS_LOG4J, path.join(REPO, 'kafka/DumpDriver.java'), [], [TOOL_HEAP, '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1']), {
       cwd: this.cwd,
       env: JAVA_ENV,
       stdio: ['pipe', 'pipe', 'pipe'],

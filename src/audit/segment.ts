@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { crc32 as computeCrc32 } from '../codec/index.js';
+import { CodecError, crc32 as computeCrc32 } from '../codec/index.js';
 import {
   type LegacyEntryHeader,
   type RecordBatchHeader,
@@ -306,7 +306,7 @@ class Scanner {
 
   private recordError(e: FormatError, fallback: number, offset: Int64): void {
     const cls: AnomalyClass =
-      e.kind === 'Decompression' ? 'decompression' : /record count/i.test(e.message) ? 'record-count' : 'record-corrupt';
+      e.kind === 'Decompression' || e.cause instanceof CodecError ? 'decompression' : /record count/i.test(e.message) ? 'record-count' : 'record-corrupt';
     const cause = e.cause instanceof Error ? ` (${e.cause.message})` : '';
     this.add(cls, e.position >= 0 ? e.position : fallback, `${e.message || e.kind}${cause}`, { offset });
   }

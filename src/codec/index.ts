@@ -6,11 +6,14 @@
 import { gunzip } from './gzip.js';
 import { unlz4 } from './lz4.js';
 import { unsnappy } from './snappy.js';
-import { CompressionType, type CompressionTypeId } from './types.js';
+import { CompressionType, type CompressionTypeId, type StreamContent } from './types.js';
+import { streamFailure } from './java-streams.js';
+import { CodecError } from './errors.js';
 import { unzstd } from './zstd.js';
 
 export { CompressionType, COMPRESSION_NAMES } from './types.js';
-export type { CompressionTypeId, CompressionName } from './types.js';
+export type { CompressionTypeId, CompressionName, JavaFailure, StreamContent } from './types.js';
+export { javaText } from './types.js';
 export { CodecError } from './errors.js';
 export { crc32, crc32c, crc32Range, crc32cRange } from './crc.js';
 
@@ -48,5 +51,19 @@ export function decompress(type: CompressionTypeId, data: Uint8Array, opts: Deco
     default:
       // Kafka: IllegalArgumentException("Unknown compression type id: " + id)
       throw new RangeError(`Unknown compression type id: ${String(type)}`);
+  }
+}
+
+/**
+ * `data` as Kafka's Java decompression stream for codec `type` hands it to a reader: what
+ * decompress() returns for input Kafka reads whole; for damaged input, the bytes a reader gets
+ * before the failure and the failure as the Java codec reports it (see java-streams.ts).
+ */
+export function decompressStream(type: CompressionTypeId, data: Uint8Array, opts: DecompressOptions = {}): StreamContent {
+  try {
+    return { data: decompress(type, data, opts) };
+  } catch (e) {
+    if (!(e instanceof CodecError)) throw e;
+    return { ...streamFailure(type, data, opts.magic ?? 2, e), cause: e };
   }
 }

@@ -3,3 +3,32 @@ export const CompressionType = { none: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 } 
 export type CompressionTypeId = 0 | 1 | 2 | 3 | 4;
 export const COMPRESSION_NAMES = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
 export type CompressionName = (typeof COMPRESSION_NAMES)[number];
+
+/**
+ * An exception as Kafka's Java decompression streams throw it (the reference for what a reader of
+ * a damaged payload sees): class, message (null for none), and whether it is an IOException, which
+ * Kafka's record readers wrap, rather than a RuntimeException, which escapes them as it is.
+ */
+export interface JavaFailure {
+  javaClass: string;
+  javaMessage: string | null;
+  io: boolean;
+}
+
+/**
+ * A compressed payload as Kafka's Java decompression stream delivers it: the bytes a reader gets,
+ * then EOF or `failure` (thrown by the read that asks for more). `openFailure`: the stream fails
+ * as it is opened (reading the codec's header), before any byte.
+ */
+export interface StreamContent {
+  data: Uint8Array;
+  failure?: JavaFailure;
+  openFailure?: JavaFailure;
+  /** With a failure: the codec's own account of what is wrong (a CodecError). */
+  cause?: unknown;
+}
+
+/** The text of a Java exception (Throwable.toString): `class: message`, or the class alone. */
+export function javaText(f: JavaFailure): string {
+  return f.javaMessage === null ? f.javaClass : `${f.javaClass}: ${f.javaMessage}`;
+}

@@ -93,6 +93,10 @@ export function toJavaException(e: unknown): unknown {
       return new JavaException('java.lang.IllegalStateException', e.message);
     case 'CorruptSnapshot':
       return new JavaException('org.apache.kafka.storage.internals.log.CorruptSnapshotException', e.message);
+    case 'OutOfMemory':
+      return new JavaException('java.lang.OutOfMemoryError', e.message);
+    case 'Java':
+      return new JavaException(e.java!.javaClass, e.java!.javaMessage);
   }
 }
 

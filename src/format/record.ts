@@ -1,4 +1,4 @@
-import { decompress, crc32, crc32Range, crc32cRange, type CompressionTypeId } from '../codec/index.js';
+import { decompress, decompressStream, crc32, crc32Range, crc32cRange, javaText, type CompressionTypeId, type JavaFailure, type StreamContent } from '../codec/index.js';
 import {
   type BatchHeader,
   type LegacyEntryHeader,
@@ -160,11 +160,20 @@ function sizedBytes(buf: Uint8Array, p: number, end: number, what: string): numb
 
 /**
  * Reads one v2 record at `pos` of `buf` (records end at `end`) into `f`, as DefaultRecord.readFrom
- * does, with its checks and error messages. The next record starts at `f.end`.
+ * does on an uncompressed batch's buffer, with its checks and error messages. The next record starts
+ * at `f.end`. The size varint comes first, outside the body's checks: a batch that ends inside it
+ * is "premature EOF" (what Kafka's batch iterator makes of the BufferUnderflowException), an
+ * over-long one escapes as IllegalArgumentException.
  */
 export function readRecordFields(buf: Uint8Array, pos: number, end: number, f: RecordFields): void {
-  const sizeOfBody = zigzag(buf, pos, end);
-  let p = after;
+  let sizeOfBody: number;
+  try {
+    sizeOfBody = zigzag(buf, pos, end);
+  } catch (e) {
+    if (e instanceof FormatError && e.kind === 'BufferUnderflow') throw invalid(PREMATURE_EOF, pos, e);
+    throw e;
+  }
+  const p = after;
   const remaining = end - p;
   if (remaining < sizeOfBody) {
     throw invalid(
@@ -172,11 +181,23 @@ export function readRecordFields(buf: Uint8Array, pos: number, end: number, f: R
       pos,
     );
   }
+  readRecordBody(buf, pos, p, sizeOfBody, end, f);
+}
+
+export const PREMATURE_EOF = 'Incorrect declared batch size, premature EOF reached';
+
+/**
+ * The body of a v2 record whose size varint at `pos` said `sizeOfBody` and ended at `p`, read as
+ * DefaultRecord.readFrom(ByteBuffer, size, ...) does with the buffer's limit at `end`: the batch's
+ * end for an uncompressed batch, the record's own end for a record read off a decompression stream.
+ */
+export function readRecordBody(buf: Uint8Array, pos: number, bodyStart: number, sizeOfBody: number, end: number, f: RecordFields): void {
+  let p = bodyStart;
   f.start = pos;
   f.bodyStart = p;
   f.sizeOfBody = sizeOfBody;
-  // Kafka reads the body from a buffer limited to the batch, not the record; only the final
-  // size check ties it to sizeOfBody. Underflows are "invalid record structure".
+  // Reads may run up to `end`, past the record; only the final size check ties the body to
+  // sizeOfBody. Underflows are "invalid record structure".
   try {
     f.attributes = buf[p++]!;
     if (p > end) throw new FormatError('BufferUnderflow', '', p);
@@ -208,10 +229,7 @@ export function readRecordFields(buf: Uint8Array, pos: number, end: number, f: R
     f.headersStart = p;
     if (numHeaders < 0) throw invalid(`Found invalid number of record headers ${numHeaders}`, hcStart);
     if (numHeaders > end - p) {
-      throw invalid(
-        `Found invalid number of record headers. The number of record headers exceeds the remaining bytes in the buffer: ${numHeaders}`,
-        hcStart,
-      );
+      throw invalid(`Found invalid number of record headers. ${numHeaders} is larger than the remaining size of the buffer`, hcStart);
     }
     f.headerCount = numHeaders;
     const hs = f.headers;
@@ -318,13 +336,14 @@ export function decodeBatchRecords(
 ): DecodedRecords {
   const records: LogRecord[] = [];
   const count = header.recordCount;
-  if (count < 0) {
-    return { records, error: invalid(`Found invalid record count ${count} in magic v${header.magic} batch`, header.position + 57) };
-  }
+  // DefaultRecordBatch.iterator(): no records, no stream; a compressed batch opens its stream
+  // before the record count is checked.
   if (count === 0) return { records };
+  const invalidCount = () => invalid(`Found invalid record count ${count} in magic v${header.magic} batch`, header.position + 57);
   const withSpans = options.withSpans ?? false;
   const end = at + header.sizeInBytes;
   if (header.compression === 0) {
+    if (count < 0) return { records, error: invalidCount() };
     // Positions are absolute file positions: at <-> header.position.
     const shift = header.position - at;
     let p = at + RECORD_BATCH_OVERHEAD;
@@ -349,27 +368,91 @@ export function decodeBatchRecords(
   if (header.compression > 4) {
     return { records, error: new FormatError('IllegalArgument', `Unknown compression type id: ${header.compression}`, header.position + 21) };
   }
-  let data: Uint8Array;
-  try {
-    data = decompress(header.compression as CompressionTypeId, buf.subarray(at + RECORD_BATCH_OVERHEAD, end), { magic: 2 });
-  } catch (e) {
-    return { records, error: decompressionError(e, header.position) };
-  }
+  const content = decompressStream(header.compression as CompressionTypeId, buf.subarray(at + RECORD_BATCH_OVERHEAD, end), { magic: 2 });
+  if (content.openFailure) return { records, error: openError(content.openFailure, header.position, content.cause) };
+  if (count < 0) return { records, error: invalidCount() };
+  return readStreamRecords(content, header, withSpans);
+}
+
+/** Kafka's record readers cannot open a decompression stream: KafkaException(cause). */
+export function openError(f: JavaFailure, position: number, cause: unknown): FormatError {
+  return new FormatError('Kafka', javaText(f), position, { cause });
+}
+
+/** The largest record body Kafka's stream reader takes (DefaultRecordBatch's maxRecordBodySize). */
+const MAX_RECORD_BODY = 2147483639;
+
+/**
+ * The largest array the reference tool can allocate: kafka-dump-log.sh runs the JVM with a 256 MB
+ * heap (KAFKA_HEAP_OPTS' default) and G1, whose largest byte[] there is ~252 MB; a length field
+ * past it makes Kafka fail with OutOfMemoryError before it reads a byte.
+ */
+export const JAVA_MAX_ALLOCATION = 250 * 1024 * 1024;
+
+/** `new byte[size]` in the reference tool: OutOfMemoryError past its heap. */
+export function javaAllocate(size: number, position: number): void {
+  if (size > 2147483645) throw new FormatError('OutOfMemory', 'Requested array size exceeds VM limit', position);
+  if (size > JAVA_MAX_ALLOCATION) throw new FormatError('OutOfMemory', 'Java heap space', position);
+}
+
+/** The failure a read past the stream's data meets, as Kafka's stream record iterator reports it. */
+function readError(content: StreamContent, position: number): FormatError {
+  const f = content.failure!;
+  return f.io ? decompressionError(content.cause, position) : new FormatError('Java', javaText(f), position, { java: f, cause: content.cause });
+}
+
+/**
+ * The records of a compressed v2 batch, read off its decompression stream as DefaultRecordBatch's
+ * stream iterator does (DefaultRecord.readFrom(InputStream)): each record's size varint, then its
+ * body copied whole and parsed within its own bounds; after the last, one more byte must not be
+ * there. Kafka collects the records before handing out any, so a failure leaves none.
+ */
+function readStreamRecords(content: StreamContent, header: RecordBatchHeader, withSpans: boolean): DecodedRecords {
+  const data = content.data;
+  const n = data.length;
+  const position = header.position;
+  const fail = (error: FormatError): DecodedRecords => ({ records: [], decompressed: data, error });
+  const records: LogRecord[] = [];
   let p = 0;
-  for (let i = 0; i < count; i++) {
-    if (p >= data.length) {
-      return { records: [], decompressed: data, error: invalid('Incorrect declared batch size, premature EOF reached', header.position) };
+  for (let i = 0; i < header.recordCount; i++) {
+    const start = p;
+    // ByteUtils.readVarint(InputStream): a byte past the end reads as -1, i.e. 0xff, so an
+    // unfinished varint runs to its fifth byte and fails as over-long: "premature EOF".
+    let value = 0;
+    let k = 0;
+    for (; k < 5; k++) {
+      let b: number;
+      if (p < n) b = data[p++]!;
+      else if (content.failure) return fail(readError(content, position));
+      else b = 0xff;
+      value |= (b & 0x7f) << (7 * k);
+      if (b < 0x80) break;
+    }
+    if (k === 5) return fail(invalid(PREMATURE_EOF, position));
+    const size = (value >>> 1) ^ -(value & 1);
+    if (size < 0) return fail(invalid(`Invalid record size: ${size} is negative.`, position));
+    if (size > MAX_RECORD_BODY) return fail(invalid(`Invalid record size: ${size} exceeds the configured maximum record size of ${MAX_RECORD_BODY}.`, position));
+    try {
+      javaAllocate(size, position);
+    } catch (e) {
+      return fail(e as FormatError);
+    }
+    if (n - p < size) {
+      if (content.failure) return fail(readError(content, position));
+      return fail(invalid(`Invalid record size: expected ${size} bytes in record payload, but the record payload reached EOF.`, position));
     }
     try {
-      readRecordFields(data, p, data.length, SCRATCH);
+      readRecordBody(data, start, p, size, p + size, SCRATCH);
       records.push(recordFromFields(data, SCRATCH, header, withSpans));
-      p = SCRATCH.end;
     } catch (e) {
-      return { records: [], decompressed: data, error: e instanceof FormatError ? e : invalid(String(e), header.position) };
+      return fail(e instanceof FormatError ? e : invalid(String(e), position));
     }
+    p += size;
   }
-  if (p < data.length) {
-    return { records: [], decompressed: data, error: invalid('Incorrect declared batch size, records still remaining in file', header.position) };
+  if (p < n) return fail(invalid('Incorrect declared batch size, records still remaining in file', position));
+  if (content.failure) {
+    const f = content.failure;
+    return fail(f.io ? new FormatError('Kafka', 'Error checking for remaining bytes after reading batch', position, { cause: content.cause }) : readError(content, position));
   }
   return { records, decompressed: data };
 }

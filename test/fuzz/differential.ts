@@ -4,7 +4,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { DumpDriver, REPO } from '../../scripts/kafka-lib.mjs';
 import { ByteSink } from '../../src/dump/output.js';
 import { runDumpLog } from '../../src/dump/run.js';
-import { type Mutated, mutateIndex, mutateLog, mutateSnapshot, mutateTxnIndex } from './mutators.js';
+import { type Mutated, mutateIndex, mutateLog, mutateSnapshot, mutateTxnIndex, rawMutation } from './mutators.js';
 import { Rng } from './rng.js';
 
 /**
@@ -90,7 +90,7 @@ const SEGMENTS: SegmentSpec[] = [
   { root: 'shared', dir: 'kraft/patient-admissions/_confluent-ksql-default__command_topic-0', base: '00000000000000000000' },
   { root: 'shared', dir: 'kraft/patient-admissions/_confluent-ksql-default__command_topic-0', base: '00000000000000000002', only: ['snapshot'] },
   { root: 'shared', dir: 'kraft/flink-on-prem/_confluent-monitoring-0', base: '00000000000000002827', only: ['snapshot'] },
-  { root: 'shared', dir: 'kraft/flink-on-prem/__cluster_metadata-0', base: '00000000000000000000', decoder: METADATA, prefix: 16384 },
+  { root: 'shared', dir: 'kraft/flink-on-prem/__cluster_metadata-0', base: '00000000000000000000', decoder: METADATA, prefix: 16384, only: ['log'] },
 ];
 
 const CHECKPOINTS: Array<{ root: 'fixtures' | 'shared'; path: string }> = [
@@ -214,43 +214,59 @@ export function makeCase(sources: readonly Source[], seed: number, index: number
     [3, 1],
   ] as const);
   for (let i = 0; i < count; i++) {
-    let m: Mutated;
-    switch (source.kind) {
-      case 'log':
-      case 'checkpoint':
-        m = mutateLog(bytes, rng);
-        break;
-      case 'index':
-      case 'timeindex': {
-        // The index itself, or the log (and offset index) it is checked against.
-        const logRel = rel(source.siblings[0]!);
-        if (rng.chance(0.25)) {
-          const lm = mutateLog(files.get(logRel)!, rng);
-          files.set(logRel, lm.bytes);
-          m = { bytes, kind: `${source.kind}+log.${lm.kind}` };
-        } else if (source.kind === 'timeindex' && rng.chance(0.15)) {
-          const idxRel = rel(source.siblings[1]!);
-          const im = mutateIndex(files.get(idxRel)!, rng, 8, files.get(logRel)!.length);
-          files.set(idxRel, im.bytes);
-          m = { bytes, kind: `timeindex+${im.kind}` };
-        } else {
-          m = mutateIndex(bytes, rng, source.kind === 'index' ? 8 : 12, files.get(logRel)!.length);
-        }
-        break;
-      }
-      case 'txnindex':
-        m = mutateTxnIndex(bytes, rng);
-        break;
-      case 'snapshot':
-        m = mutateSnapshot(bytes, rng);
-        break;
-    }
+    const m = mutateOnce(source, bytes, files, rel, rng);
     bytes = m.bytes;
     kinds.push(m.kind);
   }
   files.set(target, bytes);
   const runs = modesFor(source, rng, bytes.length);
   return { index, source, kinds, files, target, runs };
+}
+
+/** One mutation of the case's target (or of a file it is checked against). */
+function mutateOnce(source: Source, bytes: Buffer, files: Map<string, Buffer>, rel: (p: string) => string, rng: Rng): Mutated {
+  try {
+    return mutateBySource(source, bytes, files, rel, rng);
+  } catch (e) {
+    // A structure-aware mutator that met bytes an earlier mutation left too short to parse.
+    if (!(e instanceof RangeError)) throw e;
+    return rawMutation(bytes, rng, []);
+  }
+}
+
+function mutateBySource(source: Source, bytes: Buffer, files: Map<string, Buffer>, rel: (p: string) => string, rng: Rng): Mutated {
+  let m: Mutated;
+  switch (source.kind) {
+    case 'log':
+    case 'checkpoint':
+      m = mutateLog(bytes, rng);
+      break;
+    case 'index':
+    case 'timeindex': {
+      // The index itself, or the log (and offset index) it is checked against.
+      const logRel = rel(source.siblings[0]!);
+      if (rng.chance(0.25)) {
+        const lm = mutateLog(files.get(logRel)!, rng);
+        files.set(logRel, lm.bytes);
+        m = { bytes, kind: `${source.kind}+log.${lm.kind}` };
+      } else if (source.kind === 'timeindex' && rng.chance(0.15)) {
+        const idxRel = rel(source.siblings[1]!);
+        const im = mutateIndex(files.get(idxRel)!, rng, 8, files.get(logRel)!.length);
+        files.set(idxRel, im.bytes);
+        m = { bytes, kind: `timeindex+${im.kind}` };
+      } else {
+        m = mutateIndex(bytes, rng, source.kind === 'index' ? 8 : 12, files.get(logRel)!.length);
+      }
+      break;
+    }
+    case 'txnindex':
+      m = mutateTxnIndex(bytes, rng);
+      break;
+    case 'snapshot':
+      m = mutateSnapshot(bytes, rng);
+      break;
+  }
+  return m;
 }
 
 export interface RunOutput {
@@ -261,6 +277,9 @@ export interface RunOutput {
 
 export interface RunResult {
   args: string[];
+  /** Milliseconds each side took. */
+  oursMs: number;
+  realMs: number;
   ours: RunOutput;
   real: RunOutput;
   same: boolean;
@@ -310,8 +329,11 @@ export class DifferentialRunner {
         const args = [...flags, '--files', c.target];
         // Fresh files for each run: Kafka's tool may create a missing index beside them.
         this.writeFiles(c);
+        const t0 = performance.now();
         const ours = dumpInProcess(args, this.workDir);
+        const t1 = performance.now();
         const real = await this.driver.run(args);
+        const t2 = performance.now();
         const [oo, ro, oe, re] = [normalise(ours.stdout), normalise(real.stdout), ours.stderr.toString('utf8'), real.stderr.toString('utf8')];
         const same = ours.code === real.code && oo === ro && oe === re;
         let signature: string | undefined;
@@ -325,7 +347,7 @@ export class DifferentialRunner {
           }
           signature = parts.join('; ');
         }
-        results.push({ args, ours, real, same, signature });
+        results.push({ args, oursMs: t1 - t0, realMs: t2 - t1, ours, real, same, signature });
       }
     } finally {
       rmSync(join(this.workDir, `c${c.index}`), { recursive: true, force: true });
@@ -364,11 +386,17 @@ export class Tally {
   readonly byKind = new Map<string, { runs: number; mismatches: number }>();
   readonly bySignature = new Map<string, { count: number; example: string }>();
   readonly failures: Array<{ c: FuzzCase; r: RunResult }> = [];
+  /** The slowest run of each side. */
+  slowestOurs = { ms: 0, what: '' };
+  slowestReal = { ms: 0, what: '' };
 
   add(c: FuzzCase, results: RunResult[]): void {
     this.cases++;
     for (const r of results) {
       this.runs++;
+      const what = `case ${c.index} (${c.source.name}, ${c.kinds.join(' + ')}): ${r.args.join(' ')}`;
+      if (r.oursMs > this.slowestOurs.ms) this.slowestOurs = { ms: r.oursMs, what };
+      if (r.realMs > this.slowestReal.ms) this.slowestReal = { ms: r.realMs, what };
       // a kind counts once per run; stacked mutations count for each of their kinds
       for (const kind of new Set(c.kinds.map((k) => k.replace(/\+log\.(\w+)\..*/, '+log.$1')))) {
         const t = this.byKind.get(kind) ?? { runs: 0, mismatches: 0 };
@@ -379,7 +407,7 @@ export class Tally {
       if (r.same) continue;
       if (r.real.code === 'timeout') this.timeouts++;
       else this.mismatches++;
-      const sig = this.bySignature.get(r.signature!) ?? { count: 0, example: `case ${c.index} (${c.source.name}, ${c.kinds.join(' + ')}): ${r.args.join(' ')}` };
+      const sig = this.bySignature.get(r.signature!) ?? { count: 0, example: what };
       this.bySignature.set(r.signature!, sig);
       sig.count++;
       if (this.failures.length < 50) this.failures.push({ c, r });
@@ -389,6 +417,7 @@ export class Tally {
   report(): string {
     const lines: string[] = [];
     lines.push(`${this.runs} differential runs (${this.cases} damaged files): ${this.runs - this.mismatches - this.timeouts} identical, ${this.mismatches} mismatches, ${this.timeouts} real-tool timeouts`);
+    lines.push(`slowest run: kseg ${this.slowestOurs.ms.toFixed(0)} ms (${this.slowestOurs.what}), real tool ${this.slowestReal.ms.toFixed(0)} ms (${this.slowestReal.what})`);
     lines.push('by mutation kind (runs / mismatches):');
     for (const [k, t] of [...this.byKind.entries()].sort((a, b) => a[0].localeCompare(b[0]))) lines.push(`  ${k.padEnd(34)} ${String(t.runs).padStart(6)} / ${t.mismatches}`);
     if (this.bySignature.size > 0) {

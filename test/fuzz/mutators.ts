@@ -660,10 +660,10 @@ export function mutateSnapshot(src: Buffer, rng: Rng): Mutated {
   let fixCrc = rng.chance(0.8);
   switch (op) {
     case 'version':
-      b.writeInt16BE(rng.pick([0, 2, -1, 32767]), 0);
+      if (b.length >= 2) b.writeInt16BE(rng.pick([0, 2, -1, 32767]), 0);
       break;
     case 'crc':
-      b.writeUInt32BE(rng.next(), 2);
+      if (b.length >= 6) b.writeUInt32BE(rng.next(), 2);
       fixCrc = false;
       break;
     case 'count':
