@@ -3,17 +3,16 @@
 // Each codec is one module with one function, so an implementation can be swapped in isolation:
 //   gzip.ts (node:zlib), snappy.ts (snappy, xerial + raw), lz4.ts (frame walker + lz4-block.ts),
 //   zstd.ts (frame walker + fzstd), crc.ts (@node-rs/crc32).
-import { gunzip } from './gzip.js';
-import { unlz4 } from './lz4.js';
-import { unsnappy } from './snappy.js';
-import { CompressionType, type CompressionTypeId, type StreamContent } from './types.js';
-import { streamFailure } from './java-streams.js';
+import { gunzip, gzipStream } from './gzip.js';
+import { lz4Stream, unlz4 } from './lz4.js';
+import { snappyStream, unsnappy } from './snappy.js';
+import { COMPRESSION_NAMES, CompressionType, type CompressionTypeId, type StreamContent, javaText } from './types.js';
 import { CodecError } from './errors.js';
-import { unzstd } from './zstd.js';
+import { unzstd, zstdStream } from './zstd.js';
 
 export { CompressionType, COMPRESSION_NAMES } from './types.js';
 export type { CompressionTypeId, CompressionName, JavaFailure, StreamContent } from './types.js';
-export { javaText } from './types.js';
+export { JAVA_MAX_ARRAY, javaArrayFailure, javaText } from './types.js';
 export { CodecError } from './errors.js';
 export { crc32, crc32c, crc32Range, crc32cRange } from './crc.js';
 
@@ -23,6 +22,11 @@ export interface DecompressOptions {
    * for magic 0 a wrong LZ4 frame header checksum is accepted, as Kafka does (KAFKA-3160).
    */
   magic?: number;
+  /**
+   * Where `data` starts in the buffer Kafka decompresses it from (61 for a v2 batch's records, 0
+   * for a legacy wrapper's value): Kafka's LZ4 error messages print positions counted from there.
+   */
+  bufferOffset?: number;
 }
 
 /** True if n is a compression type id Kafka knows (0-4). */
@@ -55,15 +59,32 @@ export function decompress(type: CompressionTypeId, data: Uint8Array, opts: Deco
 }
 
 /**
- * `data` as Kafka's Java decompression stream for codec `type` hands it to a reader: what
- * decompress() returns for input Kafka reads whole; for damaged input, the bytes a reader gets
- * before the failure and the failure as the Java codec reports it (see java-streams.ts).
+ * `data` as Kafka's Java decompression stream for codec `type` hands it to a reader: for input it
+ * reads to the end without error, what decompress() returns; for damaged input, the bytes a reader
+ * gets before the failure and the failure as the Java codec reports it (see StreamContent). The
+ * same decoders as decompress(), which throws exactly when this reports a failure.
  */
 export function decompressStream(type: CompressionTypeId, data: Uint8Array, opts: DecompressOptions = {}): StreamContent {
-  try {
-    return { data: decompress(type, data, opts) };
-  } catch (e) {
-    if (!(e instanceof CodecError)) throw e;
-    return { ...streamFailure(type, data, opts.magic ?? 2, e), cause: e };
+  const s = openStream(type, data, opts);
+  const f = s.openFailure ?? s.failure;
+  // The codec's own account, for readers that explain rather than reproduce (the audit).
+  if (f) s.cause = new CodecError(COMPRESSION_NAMES[type], javaText(f));
+  return s;
+}
+
+function openStream(type: CompressionTypeId, data: Uint8Array, opts: DecompressOptions): StreamContent {
+  switch (type) {
+    case CompressionType.none:
+      return { data };
+    case CompressionType.gzip:
+      return gzipStream(data);
+    case CompressionType.snappy:
+      return snappyStream(data);
+    case CompressionType.lz4:
+      return lz4Stream(data, opts.magic ?? 2, opts.bufferOffset ?? 0);
+    case CompressionType.zstd:
+      return zstdStream(data);
+    default:
+      throw new RangeError(`Unknown compression type id: ${String(type)}`);
   }
 }

@@ -1,150 +1,151 @@
-// LZ4 frame format (magic 0x184D2204), as Kafka writes it (KafkaLZ4BlockOutputStream).
-//
-// A small frame walker here does what Kafka's KafkaLZ4BlockInputStream checks (magic, version,
-// reserved bits, block size id, header checksum, block size <= max) and finds the frame's exact
-// end; the blocks are then decoded by the bounds-checked block decoder in lz4-block.ts into
-// V8-owned memory, with block and content checksums verified when the flags ask for them.
-// (lz4-napi decoded as fast on Kafka's 64 KiB blocks but returned native buffers that linger until
-// a GC external memory rarely triggers: 229 MB peak RSS in a deep dump of a 64 MB segment, over
-// the 200 MB budget; the JS decoder keeps it at the level of the other codecs.)
-//
-// KAFKA-3160: brokers/clients before 0.10 computed the header checksum (HC) over the magic bytes
-// as well as the descriptor, so magic-v0 messages carry a wrong HC, and Kafka skips the HC check
-// for magic 0. We do the same: with opts.magic === 0 a wrong HC is patched (on a copy) before
-// decoding. For magic >= 1 and v2 batches a wrong HC is an error.
+// LZ4 frames (magic 0x184D2204) as Kafka reads them: its own Lz4BlockInputStream (Kafka's
+// KafkaLZ4BlockInputStream), with lz4 1.10's block decoder (lz4-block.ts). What it checks, and
+// how it fails:
+//  - when the stream is opened: at least 6 bytes ("Stream ended prematurely"), the magic ("Stream
+//    unsupported (invalid magic bytes)"), the FLG byte (reserved bits, block independence, version
+//    1) and BD byte (reserved bits, block size id 4-7) as RuntimeExceptions, an 8-byte content
+//    size if flagged (skipped, never compared), and the header checksum ("Stream frame descriptor
+//    corrupted"). KAFKA-3160: for magic 0 Kafka skips the header checksum byte unchecked (clients
+//    before 0.10 computed it over the magic bytes too).
+//  - block by block as the reader asks for more: a size word ("Stream ended prematurely" when
+//    fewer than 4 bytes are left), at most the frame's maximum ("Block size %d exceeded max: %d"),
+//    the data, decoded ("Error decoding offset N of input buffer", N counted in Kafka's buffer),
+//    and the block checksum if flagged ("Block checksum mismatch"). The end mark finishes the
+//    stream: Kafka skips the content checksum (never verified) and ignores anything after it.
+// A read never spans two blocks, so a failing block costs nothing of the blocks before it.
 import { decodeLz4Block } from './lz4-block.js';
-import { CodecError, messageOf } from './errors.js';
+import { CodecError } from './errors.js';
+import type { JavaFailure, StreamContent } from './types.js';
 import { xxh32 } from './xxhash.js';
 
 export const LZ4_FRAME_MAGIC = 0x184d2204;
 
-export interface Lz4FrameInfo {
-  /** Offset of the HC byte (= header length - 1). */
-  hcOffset: number;
-  storedHc: number;
-  computedHc: number;
-  /** HC as pre-0.10 Kafka computed it (over the magic too), per KAFKA-3160. */
-  kafka3160Hc: number;
+const io = (message: string): JavaFailure => ({ javaClass: 'java.io.IOException', javaMessage: message, io: true });
+const runtime = (message: string): JavaFailure => ({ javaClass: 'java.lang.RuntimeException', javaMessage: message, io: false });
+const PREMATURE = 'Stream ended prematurely';
+const UNDERFLOW: JavaFailure = { javaClass: 'java.nio.BufferUnderflowException', javaMessage: null, io: false };
+
+export interface Lz4FrameHeader {
+  /** Offset of the first block's size word. */
+  blocksStart: number;
   blockChecksums: boolean;
   contentChecksum: boolean;
-  contentSize: number | undefined;
   maxBlockSize: number;
-  /** Offset just past the end mark / content checksum. Kafka ignores bytes after it. */
-  frameEnd: number;
 }
 
-const fail = (message: string, cause?: unknown): CodecError =>
-  new CodecError('lz4', message, cause === undefined ? undefined : { cause });
-
-/** Parses and validates the frame structure without decoding blocks. Throws CodecError. */
-export function inspectLz4Frame(data: Uint8Array): Lz4FrameInfo {
-  const len = data.length;
-  if (len < 7) throw fail(`truncated frame header (${len} bytes)`);
-  const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const magic = dv.getUint32(0, true);
-  if (magic !== LZ4_FRAME_MAGIC) {
-    throw fail(`bad frame magic 0x${magic.toString(16).padStart(8, '0')}, expected 0x184d2204`);
-  }
+/**
+ * The frame header as Kafka's Lz4BlockInputStream reads it when it opens the stream, or the
+ * failure. `base`: where `data` starts in the buffer Kafka reads it from (a v2 batch's records
+ * start at 61 of the batch; a legacy wrapper's value is a buffer of its own), for the positions
+ * Kafka's messages print.
+ */
+export function readLz4FrameHeader(data: Uint8Array, magic: number, base: number): Lz4FrameHeader | JavaFailure {
+  const n = data.length;
+  if (n < 6) return io(PREMATURE);
+  if (new DataView(data.buffer, data.byteOffset, n).getInt32(0, true) !== LZ4_FRAME_MAGIC) return io('Stream unsupported (invalid magic bytes)');
   const flg = data[4]!;
+  if ((flg & 3) !== 0) return runtime('Reserved bits must be 0');
+  if (((flg >>> 5) & 1) !== 1) return runtime('Dependent block stream is unsupported');
+  if (flg >>> 6 !== 1) return runtime(`Version ${flg >>> 6} is unsupported`);
   const bd = data[5]!;
-  if (flg >> 6 !== 1) throw fail(`unsupported frame version ${flg >> 6} (FLG 0x${flg.toString(16)})`);
-  // Kafka's FLG treats bits 0-1 as reserved (its reader predates dictionary ids).
-  if ((flg & 0x03) !== 0) throw fail(`reserved FLG bits set (FLG 0x${flg.toString(16)})`);
-  if ((bd & 0x8f) !== 0) throw fail(`reserved BD bits set (BD 0x${bd.toString(16)})`);
-  const bsId = (bd >> 4) & 7;
-  if (bsId < 4) throw fail(`invalid block maximum size id ${bsId} (BD 0x${bd.toString(16)})`);
-  const maxBlockSize = 1 << (8 + 2 * bsId);
-  const blockChecksums = (flg & 0x10) !== 0;
-  const hasContentSize = (flg & 0x08) !== 0;
-  const contentChecksum = (flg & 0x04) !== 0;
-  const hcOffset = hasContentSize ? 14 : 6;
-  if (len < hcOffset + 1) throw fail(`truncated frame header (${len} of ${hcOffset + 1} bytes)`);
-  const contentSize = hasContentSize ? Number(dv.getBigUint64(6, true)) : undefined;
-  const storedHc = data[hcOffset]!;
-  const computedHc = (xxh32(data, 4, hcOffset) >>> 8) & 0xff;
-  const kafka3160Hc = (xxh32(data, 0, hcOffset) >>> 8) & 0xff;
+  if ((bd & 15) !== 0) return runtime('Reserved2 field must be 0');
+  const bsv = (bd >>> 4) & 7;
+  if (bsv < 4) return runtime('Block size value must be between 4 and 7');
+  if (bd >>> 7 !== 0) return runtime('Reserved3 field must be 0');
+  let p = 6;
+  if (flg & 8) {
+    if (n - p < 8) return io(PREMATURE);
+    p += 8;
+  }
+  if (magic === 0) {
+    p += 1;
+    if (p > n) return { javaClass: 'java.lang.IllegalArgumentException', javaMessage: `newPosition > limit: (${base + p} > ${base + n})`, io: false };
+  } else {
+    if (p >= n) return UNDERFLOW;
+    if (data[p] !== ((xxh32(data, 4, p) >>> 8) & 0xff)) return io('Stream frame descriptor corrupted');
+    p += 1;
+  }
+  return { blocksStart: p, blockChecksums: (flg & 0x10) !== 0, contentChecksum: (flg & 4) !== 0, maxBlockSize: 1 << (8 + 2 * bsv) };
+}
 
-  let p = hcOffset + 1;
+/** Kafka's decompression buffer: a frame's maximum block size (64 KiB to 4 MiB), reused. */
+let scratch = new Uint8Array(64 * 1024);
+
+/** `data` as Kafka's LZ4 stream delivers it (see the top of this file). */
+export function lz4Stream(data: Uint8Array, magic = 2, base = 0): StreamContent {
+  const header = readLz4FrameHeader(data, magic, base);
+  if ('javaClass' in header) return { data: new Uint8Array(0), openFailure: header };
+  const n = data.length;
+  const dv = new DataView(data.buffer, data.byteOffset, n);
+  const blocks: Uint8Array[] = [];
+  let total = 0;
+  const result = (failure?: JavaFailure): StreamContent => {
+    const out = Buffer.allocUnsafe(total);
+    let o = 0;
+    for (const b of blocks) {
+      out.set(b, o);
+      o += b.length;
+    }
+    return failure ? { data: out, failure } : { data: out };
+  };
+  const max = header.maxBlockSize;
+  if (scratch.length < max) scratch = new Uint8Array(max);
+  let p = header.blocksStart;
   for (;;) {
-    if (len - p < 4) throw fail(`truncated frame: missing block size or end mark at offset ${p}`);
+    if (n - p < 4) return result(io(PREMATURE));
     const word = dv.getUint32(p, true);
     p += 4;
-    if (word === 0) break;
     const size = word & 0x7fffffff;
-    if (size > maxBlockSize) throw fail(`block size ${size} at offset ${p - 4} exceeds the frame's maximum ${maxBlockSize}`);
-    p += size + (blockChecksums ? 4 : 0);
-    if (p > len) throw fail(`truncated frame: block at offset ${p - size - 4 - (blockChecksums ? 4 : 0)} runs past the end`);
-  }
-  if (contentChecksum) {
-    if (len - p < 4) throw fail(`truncated frame: missing content checksum at offset ${p}`);
-    p += 4;
-  }
-  return { hcOffset, storedHc, computedHc, kafka3160Hc, blockChecksums, contentChecksum, contentSize, maxBlockSize, frameEnd: p };
-}
-
-export function unlz4(data: Uint8Array, magic?: number): Uint8Array {
-  const info = inspectLz4Frame(data);
-  let frame = Buffer.from(data.buffer, data.byteOffset, info.frameEnd);
-  if (info.storedHc !== info.computedHc) {
-    if (magic !== 0) {
-      const hint = info.storedHc === info.kafka3160Hc ? ' (the KAFKA-3160 pre-0.10 checksum, only accepted for magic 0)' : '';
-      throw fail(
-        `frame header checksum mismatch: stored 0x${info.storedHc.toString(16)}, computed 0x${info.computedHc.toString(16)}${hint}`,
-      );
+    if (size === 0) {
+      if (header.contentChecksum && n - p < 4) return result(UNDERFLOW);
+      return result();
     }
-    frame = Buffer.from(frame); // copy: the caller's bytes (often a file mmap/read buffer) stay untouched
-    frame[info.hcOffset] = info.computedHc;
-  }
-  const out = decodeFrameBlocks(frame, info);
-  if (info.contentSize !== undefined && out.length !== info.contentSize) {
-    throw fail(`decoded ${out.length} bytes but the frame declares a content size of ${info.contentSize}`);
-  }
-  return out;
-}
-
-/** Decodes the blocks of a walked frame, verifying block and content checksums if present. */
-function decodeFrameBlocks(frame: Uint8Array, info: Lz4FrameInfo): Buffer {
-  const dv = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
-  // Upper bound of the output: each compressed block decodes to at most maxBlockSize bytes.
-  let capacity = 0;
-  for (let p = info.hcOffset + 1; ; ) {
-    const word = dv.getUint32(p, true);
-    if (word === 0) break;
-    const size = word & 0x7fffffff;
-    capacity += word & 0x80000000 ? size : info.maxBlockSize;
-    p += 4 + size + (info.blockChecksums ? 4 : 0);
-  }
-  // Decode into a reused scratch buffer and copy out the exact result: the bound is 64 KiB per
-  // block while Kafka's batches often decode to a few hundred bytes.
-  if (scratch.length < capacity) scratch = Buffer.allocUnsafe(Math.max(capacity, scratch.length * 2));
-  const out = scratch;
-  let o = 0;
-  for (let p = info.hcOffset + 1; ; ) {
-    const word = dv.getUint32(p, true);
-    p += 4;
-    if (word === 0) break;
-    const size = word & 0x7fffffff;
-    if (info.blockChecksums) {
-      const stored = dv.getUint32(p + size, true);
-      if (xxh32(frame, p, p + size) !== stored) throw fail(`corrupt frame: block checksum mismatch at offset ${p - 4}`);
-    }
-    if (word & 0x80000000) {
-      out.set(frame.subarray(p, p + size), o);
-      o += size;
+    if (size > max) return result(io(`Block size ${size} exceeded max: ${max}`));
+    if (n - p < size) return result(io(PREMATURE));
+    let block: Uint8Array;
+    if ((word & 0x80000000) === 0) {
+      const r = decodeLz4Block(data, p, p + size, scratch, 0, max);
+      if (r < 0) return result(io(`net.jpountz.lz4.LZ4Exception: Error decoding offset ${base + p - r} of input buffer`));
+      block = scratch.slice(0, r);
     } else {
-      try {
-        o = decodeLz4Block(frame, p, p + size, out, o, Math.min(capacity, o + info.maxBlockSize));
-      } catch (e) {
-        throw fail(`corrupt frame: block at offset ${p - 4}: ${messageOf(e)}`, e);
-      }
+      block = data.subarray(p, p + size);
     }
-    p += size + (info.blockChecksums ? 4 : 0);
+    if (header.blockChecksums) {
+      if (n - (p + size) < 4) return result(UNDERFLOW);
+      if (dv.getUint32(p + size, true) !== xxh32(data, p, p + size)) return result(io('Block checksum mismatch'));
+      p += 4;
+    }
+    p += size;
+    blocks.push(block);
+    total += block.length;
   }
-  if (info.contentChecksum) {
-    const stored = dv.getUint32(info.frameEnd - 4, true);
-    if (xxh32(out, 0, o) !== stored) throw fail('corrupt frame: content checksum mismatch');
-  }
-  return Buffer.from(out.subarray(0, o));
 }
 
-let scratch = Buffer.allocUnsafe(1 << 16);
+/**
+ * The header checksum byte of a frame: its offset, the stored value, the one computed over the
+ * descriptor, and the one pre-0.10 Kafka computed over the magic too (KAFKA-3160). Null when the
+ * header is too short to have one.
+ */
+export function lz4HeaderChecksums(data: Uint8Array): { hcOffset: number; stored: number; computed: number; kafka3160: number } | null {
+  if (data.length < 7) return null;
+  const hcOffset = data[4]! & 8 ? 14 : 6;
+  if (data.length <= hcOffset) return null;
+  return {
+    hcOffset,
+    stored: data[hcOffset]!,
+    computed: (xxh32(data, 4, hcOffset) >>> 8) & 0xff,
+    kafka3160: (xxh32(data, 0, hcOffset) >>> 8) & 0xff,
+  };
+}
+
+/** Decompresses an LZ4 frame Kafka reads to its end without error; throws CodecError otherwise. */
+export function unlz4(data: Uint8Array, magic?: number): Uint8Array {
+  const s = lz4Stream(data, magic ?? 2);
+  const f = s.openFailure ?? s.failure;
+  if (f) {
+    const hc = lz4HeaderChecksums(data);
+    const hint = f.javaMessage === 'Stream frame descriptor corrupted' && hc && hc.stored === hc.kafka3160 ? ' (the KAFKA-3160 pre-0.10 header checksum, only accepted for magic 0)' : '';
+    throw new CodecError('lz4', `corrupt or truncated frame: ${f.javaMessage ?? f.javaClass}${hint}`);
+  }
+  return s.data;
+}

@@ -32,3 +32,18 @@ export interface StreamContent {
 export function javaText(f: JavaFailure): string {
   return f.javaMessage === null ? f.javaClass : `${f.javaClass}: ${f.javaMessage}`;
 }
+
+/**
+ * The largest byte[] the reference tool can allocate: kafka-dump-log.sh runs its JVM with
+ * KAFKA_HEAP_OPTS' default -Xmx256M and G1, where the largest array that fits is ~252 MB
+ * (measured); a length field past it makes Kafka fail with OutOfMemoryError before it reads on.
+ */
+export const JAVA_MAX_ARRAY = 250 * 1024 * 1024;
+
+/** `new byte[size]` in the reference tool: the OutOfMemoryError it throws, or null if it fits. */
+export function javaArrayFailure(size: number): JavaFailure | null {
+  // HotSpot's own limit on array lengths comes first.
+  if (size > 2147483645) return { javaClass: 'java.lang.OutOfMemoryError', javaMessage: 'Requested array size exceeds VM limit', io: false };
+  if (size > JAVA_MAX_ARRAY) return { javaClass: 'java.lang.OutOfMemoryError', javaMessage: 'Java heap space', io: false };
+  return null;
+}

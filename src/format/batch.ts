@@ -130,15 +130,20 @@ export function decodeRecordBatchHeader(buf: Uint8Array, at: number, position: n
   };
 }
 
-/** Sequence numbers wrap at Integer.MAX_VALUE back to 0 (DefaultRecordBatch.incrementSequence). */
+/**
+ * Sequence numbers wrap at Integer.MAX_VALUE back to 0 (DefaultRecordBatch.incrementSequence), in
+ * Java int arithmetic: on damaged batches (a negative delta) the overflowing intermediate values
+ * wrap too, and decide the branch.
+ */
 export function incrementSequence(sequence: number, increment: number): number {
-  if (sequence > 2147483647 - increment) return increment - (2147483647 - sequence) - 1;
-  return sequence + increment;
+  if (sequence > ((2147483647 - increment) | 0)) return (increment - (2147483647 - sequence) - 1) | 0;
+  return (sequence + increment) | 0;
 }
 
+/** DefaultRecordBatch.decrementSequence, in Java int arithmetic. */
 export function decrementSequence(sequence: number, decrement: number): number {
-  if (sequence < decrement) return 2147483647 - (decrement - sequence) + 1;
-  return sequence - decrement;
+  if (sequence < decrement) return (2147483647 - (decrement - sequence) + 1) | 0;
+  return (sequence - decrement) | 0;
 }
 
 /** The byte range the v2 CRC covers, relative to the batch start: [21, size). */

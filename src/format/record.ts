@@ -1,4 +1,4 @@
-import { decompress, decompressStream, crc32, crc32Range, crc32cRange, javaText, type CompressionTypeId, type JavaFailure, type StreamContent } from '../codec/index.js';
+import { decompress, decompressStream, crc32, crc32Range, crc32cRange, javaArrayFailure, javaText, type CompressionTypeId, type JavaFailure, type StreamContent } from '../codec/index.js';
 import {
   type BatchHeader,
   type LegacyEntryHeader,
@@ -368,7 +368,7 @@ export function decodeBatchRecords(
   if (header.compression > 4) {
     return { records, error: new FormatError('IllegalArgument', `Unknown compression type id: ${header.compression}`, header.position + 21) };
   }
-  const content = decompressStream(header.compression as CompressionTypeId, buf.subarray(at + RECORD_BATCH_OVERHEAD, end), { magic: 2 });
+  const content = decompressStream(header.compression as CompressionTypeId, buf.subarray(at + RECORD_BATCH_OVERHEAD, end), { magic: 2, bufferOffset: RECORD_BATCH_OVERHEAD });
   if (content.openFailure) return { records, error: openError(content.openFailure, header.position, content.cause) };
   if (count < 0) return { records, error: invalidCount() };
   return readStreamRecords(content, header, withSpans);
@@ -382,17 +382,10 @@ export function openError(f: JavaFailure, position: number, cause: unknown): For
 /** The largest record body Kafka's stream reader takes (DefaultRecordBatch's maxRecordBodySize). */
 const MAX_RECORD_BODY = 2147483639;
 
-/**
- * The largest array the reference tool can allocate: kafka-dump-log.sh runs the JVM with a 256 MB
- * heap (KAFKA_HEAP_OPTS' default) and G1, whose largest byte[] there is ~252 MB; a length field
- * past it makes Kafka fail with OutOfMemoryError before it reads a byte.
- */
-export const JAVA_MAX_ALLOCATION = 250 * 1024 * 1024;
-
 /** `new byte[size]` in the reference tool: OutOfMemoryError past its heap. */
 export function javaAllocate(size: number, position: number): void {
-  if (size > 2147483645) throw new FormatError('OutOfMemory', 'Requested array size exceeds VM limit', position);
-  if (size > JAVA_MAX_ALLOCATION) throw new FormatError('OutOfMemory', 'Java heap space', position);
+  const f = javaArrayFailure(size);
+  if (f) throw new FormatError('OutOfMemory', f.javaMessage!, position);
 }
 
 /** The failure a read past the stream's data meets, as Kafka's stream record iterator reports it. */

@@ -3,7 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { compressFrameSync } from 'lz4-napi';
 import { compressSync as snappyRaw } from 'snappy';
 import { crc32, crc32c } from '../../src/codec/index.js';
-import { xxh32 } from '../../src/codec/xxhash.js';
+import { xxh32, xxh64 } from '../../src/codec/xxhash.js';
 import type { Rng } from './rng.js';
 
 /**
@@ -67,49 +67,6 @@ function zstdCompressor() {
     }
   }
   return zstdNapi;
-}
-
-/** XXH64 (for zstd content checksums of hand-made frames), on bigints: test tooling, small inputs. */
-export function xxh64(data: Uint8Array, seed = 0n): bigint {
-  const M = (1n << 64n) - 1n;
-  const P1 = 11400714785074694791n;
-  const P2 = 14029467366897019727n;
-  const P3 = 1609587929392839161n;
-  const P4 = 9650029242287828579n;
-  const P5 = 2870177450012600261n;
-  const rotl = (x: bigint, r: bigint) => ((x << r) | (x >> (64n - r))) & M;
-  const round = (acc: bigint, lane: bigint) => (rotl((acc + lane * P2) & M, 31n) * P1) & M;
-  const merge = (acc: bigint, v: bigint) => ((((acc ^ round(0n, v)) * P1) & M) + P4) & M;
-  const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const len = data.length;
-  let p = 0;
-  let h: bigint;
-  if (len >= 32) {
-    let v1 = (seed + P1 + P2) & M;
-    let v2 = (seed + P2) & M;
-    let v3 = seed;
-    let v4 = (seed - P1) & M;
-    for (; p + 32 <= len; p += 32) {
-      v1 = round(v1, dv.getBigUint64(p, true));
-      v2 = round(v2, dv.getBigUint64(p + 8, true));
-      v3 = round(v3, dv.getBigUint64(p + 16, true));
-      v4 = round(v4, dv.getBigUint64(p + 24, true));
-    }
-    h = (rotl(v1, 1n) + rotl(v2, 7n) + rotl(v3, 12n) + rotl(v4, 18n)) & M;
-    h = merge(merge(merge(merge(h, v1), v2), v3), v4);
-  } else {
-    h = (seed + P5) & M;
-  }
-  h = (h + BigInt(len)) & M;
-  for (; p + 8 <= len; p += 8) h = (((rotl(h ^ round(0n, dv.getBigUint64(p, true)), 27n) * P1) & M) + P4) & M;
-  if (p + 4 <= len) {
-    h = (((rotl(h ^ ((BigInt(dv.getUint32(p, true)) * P1) & M), 23n) * P2) & M) + P3) & M;
-    p += 4;
-  }
-  for (; p < len; p++) h = (rotl(h ^ ((BigInt(data[p]!) * P5) & M), 11n) * P1) & M;
-  h = ((h ^ (h >> 33n)) * P2) & M;
-  h = ((h ^ (h >> 29n)) * P3) & M;
-  return h ^ (h >> 32n);
 }
 
 /** A zstd frame of raw (stored) blocks: no library needed; optional content size and checksum. */
