@@ -10,7 +10,7 @@ import {
 } from '../format/batch.js';
 import { FormatError } from '../format/errors.js';
 import { type Int64, addInt64, readInt8 } from '../format/int64.js';
-import { type DecodedRecords, type LogRecord, decodeBatchRecords, decodeLegacyRecords, isEntryCrcValid } from '../format/record.js';
+import { type DecodedRecords, type LegacyFaults, type LogRecord, decodeBatchRecords, decodeLegacyRecords, isEntryCrcValid } from '../format/record.js';
 import { type EntryType, entryTypeOf } from '../io/logdir.js';
 import { EntryWalker, SegmentFile, entryChecksumMatches } from '../io/segment-file.js';
 import type { DecodedText } from './decoders.js';
@@ -177,23 +177,16 @@ function checkWalkEnd(walker: EntryWalker, displayPath: string): void {
 
 /**
  * Decodes an entry's header the way FileChannelRecordBatch loads it: a v2 header needs 61 bytes of
- * the file; a legacy header needs a valid magic.
+ * the file. A legacy entry's magic is checked where Kafka's tool first needs its header size: in
+ * the batch line, after "offset: N" (printBatchLine).
  */
 export function loadHeader(file: SegmentFile, buf: Uint8Array, at: number, position: number, windowEnd: number, displayPath: string): BatchHeader {
   const magic = readInt8(buf, at + 16);
-  if (magic >= 2) {
-    if (file.size - position < RECORD_BATCH_OVERHEAD) {
-      throw new JavaException(
-        'org.apache.kafka.common.KafkaException',
-        `Failed to load record batch at position ${position} from ${fileRecordsString(file, displayPath, 0, windowEnd)}`,
-      );
-    }
-  } else {
-    try {
-      legacyHeaderSize(magic);
-    } catch (e) {
-      throw toJavaException(e);
-    }
+  if (magic >= 2 && file.size - position < RECORD_BATCH_OVERHEAD) {
+    throw new JavaException(
+      'org.apache.kafka.common.KafkaException',
+      `Failed to load record batch at position ${position} from ${fileRecordsString(file, displayPath, 0, windowEnd)}`,
+    );
   }
   return decodeBatchHeader(buf, at, position);
 }
@@ -389,6 +382,12 @@ function printBatchLine(out: ByteSink, h: BatchHeader, position: number, crcVali
     o = putLabel(view, o, L_LEGACY_OFFSET);
     o = putInt64(dst, view, o, h.offset);
     out.length = o;
+    // LegacyRecord.headerSize(magic), on the way to the timestamp type.
+    try {
+      legacyHeaderSize(h.magic);
+    } catch (e) {
+      throw toJavaException(e);
+    }
     checkCompression(h.compression);
     out.length = printBatchTail(dst, view, o, position, h.timestampType, h.timestamp, h.sizeInBytes, h.magic, h.compression, h.crc, crcValid);
   }
@@ -443,7 +442,10 @@ function dumpRecords(
   for (const r of decoded.records) {
     if (lastOffset === null || r.offset !== addInt64(lastOffset, 1)) gap(lastOffset, r.offset);
     lastOffset = r.offset;
+    const faults = r.legacy?.faults;
     if (!opts.skipRecordMetadata) {
+      // The line's first part is one string: its keySize() and valueSize() come before any of it.
+      if (faults) throwFault(faults.keySize ?? faults.valueSize);
       out.label(L_RECORD_OFFSET);
       out.int(r.offset);
       out.label(tsLabel);
@@ -470,6 +472,7 @@ function dumpRecords(
     }
     if (opts.printContents && !isControl) {
       let prefix = opts.skipRecordMetadata ? '| ' : ' ';
+      if (faults) parseFaults(opts.parser, r, faults);
       const t = opts.parser.parse(r);
       if (t.key !== undefined) {
         out.text(`${prefix}key: `);
@@ -485,6 +488,21 @@ function dumpRecords(
   }
   if (decoded.error) throw toJavaException(decoded.error);
   return lastOffset;
+}
+
+function throwFault(e: FormatError | undefined): void {
+  if (e) throw toJavaException(e);
+}
+
+/**
+ * A damaged legacy message meets the parser in Kafka's order: hasKey() (keySize), key(), the key
+ * decoded, hasValue() (valueSize), value(). The key is decoded (its own failures come first) from
+ * a copy without the value before the value's failure is thrown.
+ */
+function parseFaults(parser: RecordTextParser, r: LogRecord, faults: LegacyFaults): void {
+  throwFault(faults.keySize ?? (r.keySize >= 0 ? faults.key : undefined));
+  parser.parse({ ...r, value: null, valueSize: -1 });
+  throwFault(faults.valueSize ?? (r.valueSize >= 0 ? faults.value : undefined));
 }
 
 function write(out: ByteSink, t: DecodedText): void {

@@ -1,4 +1,4 @@
-import { decompress, decompressStream, crc32, crc32Range, crc32cRange, javaArrayFailure, javaText, type CompressionTypeId, type JavaFailure, type StreamContent } from '../codec/index.js';
+import { decompressStream, crc32, crc32Range, crc32cRange, javaArrayFailure, javaText, type CompressionTypeId, type JavaFailure, type StreamContent } from '../codec/index.js';
 import {
   type BatchHeader,
   type LegacyEntryHeader,
@@ -72,6 +72,8 @@ export interface LogRecord {
     storedOffset: Int64;
     /** The message's own timestamp field (-1 for magic 0), before any LogAppendTime override. */
     storedTimestamp: Int64;
+    /** Where Kafka's accessors of this (damaged) message throw. */
+    faults?: LegacyFaults;
   };
   spans?: RecordSpans;
 }
@@ -477,33 +479,61 @@ function shiftSpans(spans: RecordSpans, shift: number): void {
 // ---------------------------------------------------------------------------------------------
 // Legacy message sets (magic 0 and 1)
 
-/** Field values of one legacy message (LegacyRecord) starting at `at` (its log entry start). */
-function decodeLegacyMessage(buf: Uint8Array, at: number, end: number, position: number) {
-  const size = readInt32(buf, at + 8);
+/**
+ * One legacy message (LegacyRecord) whose entry starts at `at` and whose record bytes (CRC onwards)
+ * end at `end`, read as LegacyRecord's accessors read them: each at its own moment, so a damaged
+ * message fails only where Kafka's tool touches the broken field (see LegacyFaults). Offsets of
+ * the size fields follow the magic byte: 0 is v0, anything else v1.
+ */
+function decodeLegacyMessage(buf: Uint8Array, at: number, end: number) {
+  const r = at + LOG_OVERHEAD;
+  const limit = end - r;
   const magic = readInt8(buf, at + 16);
   const attributes = buf[at + 17]!;
-  let p = at + 18 + (magic === 1 ? 8 : 0);
-  const msgEnd = Math.min(end, at + LOG_OVERHEAD + size);
-  if (p + 4 > msgEnd) throw new FormatError('BufferUnderflow', '', position);
-  const keySize = readInt32(buf, p);
-  p += 4;
-  let key: Uint8Array | null = null;
-  if (keySize >= 0) {
-    if (p + keySize > msgEnd) throw new FormatError('IllegalArgument', 'key past end', position);
-    key = buf.subarray(p, p + keySize);
-    p += keySize;
-  }
-  if (p + 4 > msgEnd) throw new FormatError('BufferUnderflow', '', position);
-  const valueSize = readInt32(buf, p);
-  p += 4;
-  let value: Uint8Array | null = null;
-  if (valueSize >= 0) {
-    if (p + valueSize > msgEnd) throw new FormatError('IllegalArgument', 'value past end', position);
-    value = buf.subarray(p, p + valueSize);
+  const faults: LegacyFaults = {};
+  const outOfBounds = (): FormatError => new FormatError('Java', '', at, { java: { javaClass: 'java.lang.IndexOutOfBoundsException', javaMessage: null, io: false } });
+  // ByteBuffer.getInt(index) and Utils.sizeDelimited: the length, then a slice of it.
+  const sized = (off: number, which: 'key' | 'value') => {
+    if (off < 0 || off > limit - 4) {
+      const e = outOfBounds();
+      faults[which === 'key' ? 'keySize' : 'valueSize'] = e;
+      faults[which] = e;
+      return { size: -1, bytes: null };
+    }
+    const size = readInt32(buf, r + off);
+    if (size < 0) return { size, bytes: null };
+    const room = limit - off - 4;
+    if (size > room) {
+      faults[which] = new FormatError('IllegalArgument', `newLimit > capacity: (${size} > ${room})`, at);
+      return { size, bytes: null };
+    }
+    return { size, bytes: buf.subarray(r + off + 4, r + off + 4 + size) };
+  };
+  const k = sized(magic === 0 ? 6 : 14, 'key');
+  let v: { size: number; bytes: Uint8Array | null };
+  if (faults.keySize) {
+    faults.valueSize = faults.value = faults.keySize;
+    v = { size: -1, bytes: null };
+  } else {
+    v = sized(((magic === 0 ? 10 : 18) + Math.max(0, k.size)) | 0, 'value');
   }
   const crc = readUint32(buf, at + 12);
-  const isValid = size >= MIN_RECORD_OVERHEAD && crc === crc32(buf.subarray(at + 16, msgEnd));
-  return { size, magic, attributes, keySize, key, valueSize, value, crc, isValid };
+  const isValid = limit >= MIN_RECORD_OVERHEAD && crc === crc32(buf.subarray(at + 16, end));
+  const anyFault = faults.keySize || faults.valueSize || faults.key || faults.value;
+  return { size: limit, magic, attributes, keySize: k.size, key: k.bytes, valueSize: v.size, value: v.bytes, crc, isValid, faults: anyFault ? faults : undefined };
+}
+
+/**
+ * Where LegacyRecord's accessors of a damaged message throw (an IndexOutOfBoundsException for a
+ * size field past the message's end, an IllegalArgumentException for a key or value longer than
+ * what follows it). Kafka's tool meets them as it prints: keySize/valueSize in a record line's
+ * metadata, key/value when it decodes the contents; the record's `key`/`value` are null then.
+ */
+export interface LegacyFaults {
+  keySize?: FormatError;
+  valueSize?: FormatError;
+  key?: FormatError;
+  value?: FormatError;
 }
 
 /** Where a legacy message's key and value lie, read leniently (for views of damaged bytes too). */
@@ -598,75 +628,74 @@ function legacyRecord(m: ReturnType<typeof decodeLegacyMessage>, h: LegacyEntryH
       timestampType: outer.timestampType,
       storedOffset: h.offset,
       storedTimestamp: h.timestamp,
+      faults: m.faults,
     },
   };
 }
 
 /**
  * Records of a legacy entry at `buf[at, at + header.sizeInBytes)`: the entry itself when
- * uncompressed, else the inner messages of the decompressed wrapper value with Kafka's offset and
- * timestamp rules (AbstractLegacyRecordBatch.DeepRecordsIterator).
+ * uncompressed, else the inner messages of the decompressed wrapper value, read as Kafka 4.3's
+ * AbstractLegacyRecordBatch.DeepRecordsIterator does: every inner entry read off the stream first
+ * (DataLogInputStream: an entry cut short ends them quietly), then Kafka's offset rules; an inner
+ * message that is itself compressed fails when the iteration reaches it.
  */
 export function decodeLegacyRecords(buf: Uint8Array, at: number, header: LegacyEntryHeader): DecodedRecords {
   const end = at + header.sizeInBytes;
-  if (header.compression === 0) {
-    try {
-      const m = decodeLegacyMessage(buf, at, end, header.position);
-      return { records: [legacyRecord(m, header, header, header.position, header.timestamp)] };
-    } catch (e) {
-      return { records: [], error: e instanceof FormatError ? e : invalid(String(e), header.position) };
-    }
-  }
+  const outer = decodeLegacyMessage(buf, at, end);
+  if (header.compression === 0) return { records: [legacyRecord(outer, header, header, header.position, header.timestamp)] };
   const wrapperMagic = header.magic;
-  if (header.compression === 4) {
-    return { records: [], error: invalid(`Invalid wrapper compressionType found in legacy deep record iterator ${wrapperMagic}`, header.position) };
-  }
   if (header.compression > 4) {
     return { records: [], error: new FormatError('IllegalArgument', `Unknown compression type id: ${header.compression}`, header.position + 17) };
   }
-  let wrapper;
-  try {
-    wrapper = decodeLegacyMessage(buf, at, end, header.position);
-  } catch (e) {
-    return { records: [], error: e instanceof FormatError ? e : invalid(String(e), header.position) };
+  if (header.compression === 4) {
+    return { records: [], error: invalid(`Invalid wrapper compressionType found in legacy deep record iterator ${wrapperMagic}`, header.position) };
   }
-  if (wrapper.value === null) {
+  const valueFault = outer.faults?.value;
+  if (valueFault) return { records: [], error: valueFault };
+  if (outer.value === null) {
     return { records: [], error: invalid(`Found invalid compressed record set with null value (magic = ${wrapperMagic})`, header.position) };
   }
-  let data: Uint8Array;
-  try {
-    data = decompress(header.compression as CompressionTypeId, wrapper.value, { magic: wrapperMagic });
-  } catch (e) {
-    return { records: [], error: decompressionError(e, header.position) };
-  }
+  const content = decompressStream(header.compression as CompressionTypeId, outer.value, { magic: wrapperMagic, bufferOffset: 0 });
+  if (content.openFailure) return { records: [], error: openError(content.openFailure, header.position, content.cause) };
+  const data = content.data;
+  const n = data.length;
+  // A read past the data: the stream's failure (IOExceptions come wrapped in KafkaException), or the end.
+  const failure = (): FormatError | null => {
+    const f = content.failure;
+    if (!f) return null;
+    return f.io ? openError(f, header.position, content.cause) : new FormatError('Java', javaText(f), header.position, { java: f, cause: content.cause });
+  };
   const inner: LogRecord[] = [];
-  // Kafka's deep iterator does not require inner magics to match the wrapper's; a compressed
-  // inner message fails only when the iteration reaches it (earlier ones are delivered).
-  let firstCompressed = -1;
+  const fail = (error: FormatError): DecodedRecords => ({ records: [], decompressed: data, error });
   let p = 0;
-  while (data.length - p >= LOG_OVERHEAD) {
-    const size = readInt32(data, p + 8);
-    if (size < MIN_RECORD_OVERHEAD) {
-      return { records: [], decompressed: data, error: new FormatError('CorruptRecord', `Record size is less than the minimum record overhead (${MIN_RECORD_OVERHEAD})`, header.position) };
+  for (;;) {
+    if (n - p < LOG_OVERHEAD) {
+      const f = failure();
+      if (f) return fail(f);
+      break;
     }
-    if (p + LOG_OVERHEAD + size > data.length) {
-      return { records: [], decompressed: data, error: new FormatError('Kafka', 'java.io.EOFException: Failed to read `log message` from byte buffer', header.position) };
+    const size = readInt32(data, p + 8);
+    if (size < MIN_RECORD_OVERHEAD) return fail(new FormatError('CorruptRecord', `Record size is less than the minimum record overhead (${MIN_RECORD_OVERHEAD})`, header.position));
+    if (size > MAX_RECORD_BODY) return fail(invalid(`Invalid record size: ${size} exceeds the configured maximum record size of ${MAX_RECORD_BODY}.`, header.position));
+    try {
+      javaAllocate(size, header.position);
+    } catch (e) {
+      return fail(e as FormatError);
+    }
+    if (n - p - LOG_OVERHEAD < size) {
+      const f = failure();
+      if (f) return fail(f);
+      break;
     }
     const h = decodeLegacyEntryHeader(data, p, p);
-    if (h.compression !== 0 && firstCompressed < 0) firstCompressed = inner.length;
-    let m;
-    try {
-      m = decodeLegacyMessage(data, p, data.length, p);
-    } catch (e) {
-      return { records: [], decompressed: data, error: e instanceof FormatError ? e : invalid(String(e), header.position) };
-    }
-    const timestamp = h.magic === 0 ? -1 : header.timestampType === 'LogAppendTime' ? header.timestamp : readInt64(data, p + 18);
+    const m = decodeLegacyMessage(data, p, p + LOG_OVERHEAD + size);
+    // Only a v1 inner message takes the wrapper's timestamp (LogAppendTime) and timestamp type.
+    const timestamp = h.magic === 0 ? -1 : h.magic === 1 && header.timestampType === 'LogAppendTime' ? header.timestamp : readInt64(data, p + 18);
     inner.push(legacyRecord(m, h, header, p, timestamp));
-    p += h.sizeInBytes;
+    p += LOG_OVERHEAD + size;
   }
-  if (inner.length === 0) {
-    return { records: [], decompressed: data, error: invalid('Found invalid compressed record set with no inner records', header.position) };
-  }
+  if (inner.length === 0) return fail(invalid('Found invalid compressed record set with no inner records', header.position));
   if (wrapperMagic === 1) {
     // v1 inner offsets are relative; the wrapper carries the absolute offset of the last one.
     const lastFromWrapper = header.offset;
@@ -674,21 +703,22 @@ export function decodeLegacyRecords(buf: Uint8Array, at: number, header: LegacyE
     if (lastFromWrapper !== 0) {
       const lastInner = inner[inner.length - 1]!.offset;
       if (lastFromWrapper < lastInner) {
-        return {
-          records: [],
-          decompressed: data,
-          error: invalid(
+        return fail(
+          invalid(
             `Found invalid wrapper offset in compressed v1 message set, wrapper offset '${lastFromWrapper}' is less than the last inner message offset '${lastInner}' and it is not zero.`,
             header.position,
           ),
-        };
+        );
       }
       absoluteBase = addInt64(lastFromWrapper, -lastInner);
     }
     for (const r of inner) r.offset = addInt64(absoluteBase, r.offset);
   }
-  if (firstCompressed >= 0) {
-    return { records: inner.slice(0, firstCompressed), decompressed: data, error: invalid('Inner messages must not be compressed', header.position) };
+  // The iteration hands out inner messages until one is compressed (an unknown codec id fails first).
+  for (let i = 0; i < inner.length; i++) {
+    const codec = inner[i]!.legacy!.attributes & 7;
+    if (codec > 4) return { records: inner.slice(0, i), decompressed: data, error: new FormatError('IllegalArgument', `Unknown compression type id: ${codec}`, header.position) };
+    if (codec !== 0) return { records: inner.slice(0, i), decompressed: data, error: invalid('Inner messages must not be compressed', header.position) };
   }
   return { records: inner, decompressed: data };
 }
