@@ -19,7 +19,7 @@ export function realDumpLogCommand(args: readonly string[]): { cmd: string; args
 export function runJava(
   mainOrSource: string,
   args: readonly string[],
-  opts?: { cwd?: string; stdio?: 'pipe' | 'inherit'; timeoutMs?: number; jvm?: string[] },
+  opts?: { cwd?: string; stdio?: 'pipe' | 'inherit'; timeoutMs?: number; jvm?: string[]; input?: string | Buffer },
 ): { stdout: string; stderr: string; code: number };
 export interface DriverRun {
   stdout: Buffer;

@@ -178,13 +178,14 @@ export function realDumpLogCommand(args) {
   };
 }
 
-/** Runs any Java main class on Kafka's classpath (its clients, its tools), with output inherited or captured. */
-export function runJava(mainOrSource, args, { cwd = process.cwd(), stdio = 'pipe', timeoutMs = 600_000, jvm = [] } = {}) {
+/** Runs any Java main class on Kafka's classpath (its clients, its tools), with output inherited or captured; `input` goes to its stdin. */
+export function runJava(mainOrSource, args, { cwd = process.cwd(), stdio = 'pipe', timeoutMs = 600_000, jvm = [], input } = {}) {
   fetchKafka();
   const r = spawnSync('java', javaArgs(TOOLS_LOG4J, mainOrSource, args, jvm), {
     cwd,
     env: JAVA_ENV,
     stdio,
+    input,
     maxBuffer: 1 << 30,
     timeout: timeoutMs,
     encoding: stdio === 'pipe' ? 'utf8' : undefined,

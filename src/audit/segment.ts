@@ -304,6 +304,16 @@ class Scanner {
     return false;
   }
 
+  /**
+   * What decoding the records found, and a payload that fails to decompress even where the reading
+   * stopped before the failure (a bad record first, as Kafka's readers would).
+   */
+  private decodeErrors(decoded: DecodedRecords, position: number, offset: Int64): void {
+    if (decoded.error) this.recordError(decoded.error, position, offset);
+    const reported = decoded.error && (decoded.error.kind === 'Decompression' || decoded.error.cause instanceof CodecError);
+    if (decoded.payloadError instanceof CodecError && !reported) this.add('decompression', position, decoded.payloadError.message, { offset });
+  }
+
   private recordError(e: FormatError, fallback: number, offset: Int64): void {
     const cls: AnomalyClass =
       e.kind === 'Decompression' || e.cause instanceof CodecError ? 'decompression' : /record count/i.test(e.message) ? 'record-count' : 'record-corrupt';
@@ -325,7 +335,7 @@ class Scanner {
     let decoded: DecodedRecords | null = null;
     if (h.compression <= 4 && h.recordCount >= 0) {
       decoded = decodeBatchRecords(buf, at, h);
-      if (decoded.error) this.recordError(decoded.error, p, h.baseOffset);
+      this.decodeErrors(decoded, p, h.baseOffset);
     }
     let maxTs: Int64 = -1;
     let controlType = -1;
@@ -380,7 +390,7 @@ class Scanner {
     if (h.compression > 4) this.add('batch-attributes', p + 17, `attributes 0x${h.attributes.toString(16)}: compression id ${h.compression} is unknown`, { offset: h.offset });
     else if (h.compression === 4) this.add('batch-attributes', p + 17, `zstd (compression id 4) is not allowed in a magic ${h.magic} message`, { offset: h.offset });
     const decoded = decodeLegacyRecords(buf, at, h);
-    if (decoded.error) this.recordError(decoded.error, p, h.offset);
+    this.decodeErrors(decoded, p, h.offset);
     let maxTs: Int64 = -1;
     let firstOffset: Int64 = h.offset;
     let compacted = false;

@@ -23,10 +23,13 @@ export interface DecompressOptions {
    */
   magic?: number;
   /**
-   * Where `data` starts in the buffer Kafka decompresses it from (61 for a v2 batch's records, 0
-   * for a legacy wrapper's value): Kafka's LZ4 error messages print positions counted from there.
+   * Where `data` starts in the ByteBuffer Kafka decompresses it from (61: a v2 batch's records
+   * start there in the batch's buffer; 0: a legacy wrapper's value is a slice of its own), and in
+   * the byte array behind it (for a wrapper value: its place in the log entry). Kafka's LZ4
+   * messages print positions counted from one or the other.
    */
   bufferOffset?: number;
+  arrayOffset?: number;
 }
 
 /** True if n is a compression type id Kafka knows (0-4). */
@@ -81,7 +84,7 @@ function openStream(type: CompressionTypeId, data: Uint8Array, opts: DecompressO
     case CompressionType.snappy:
       return snappyStream(data);
     case CompressionType.lz4:
-      return lz4Stream(data, opts.magic ?? 2, opts.bufferOffset ?? 0);
+      return lz4Stream(data, opts.magic ?? 2, opts.bufferOffset ?? 0, opts.arrayOffset ?? opts.bufferOffset ?? 0);
     case CompressionType.zstd:
       return zstdStream(data);
     default:

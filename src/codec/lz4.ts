@@ -71,8 +71,12 @@ export function readLz4FrameHeader(data: Uint8Array, magic: number, base: number
 /** Kafka's decompression buffer: a frame's maximum block size (64 KiB to 4 MiB), reused. */
 let scratch = new Uint8Array(64 * 1024);
 
-/** `data` as Kafka's LZ4 stream delivers it (see the top of this file). */
-export function lz4Stream(data: Uint8Array, magic = 2, base = 0): StreamContent {
+/**
+ * `data` as Kafka's LZ4 stream delivers it (see the top of this file). `base`/`arrayBase`: where
+ * `data` starts in Kafka's ByteBuffer and in the array behind it (lz4-java's JNI decoder reports
+ * positions in the array), for the positions Kafka's messages print.
+ */
+export function lz4Stream(data: Uint8Array, magic = 2, base = 0, arrayBase = base): StreamContent {
   const header = readLz4FrameHeader(data, magic, base);
   if ('javaClass' in header) return { data: new Uint8Array(0), openFailure: header };
   const n = data.length;
@@ -105,7 +109,7 @@ export function lz4Stream(data: Uint8Array, magic = 2, base = 0): StreamContent 
     let block: Uint8Array;
     if ((word & 0x80000000) === 0) {
       const r = decodeLz4Block(data, p, p + size, scratch, 0, max);
-      if (r < 0) return result(io(`net.jpountz.lz4.LZ4Exception: Error decoding offset ${base + p - r} of input buffer`));
+      if (r < 0) return result(io(`net.jpountz.lz4.LZ4Exception: Error decoding offset ${arrayBase + p - r} of input buffer`));
       block = scratch.slice(0, r);
     } else {
       block = data.subarray(p, p + size);

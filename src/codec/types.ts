@@ -40,10 +40,13 @@ export function javaText(f: JavaFailure): string {
  */
 export const JAVA_MAX_ARRAY = 250 * 1024 * 1024;
 
-/** `new byte[size]` in the reference tool: the OutOfMemoryError it throws, or null if it fits. */
-export function javaArrayFailure(size: number): JavaFailure | null {
+/**
+ * A new array of `length` elements in the reference tool (`elementBytes`: 1 for byte[], 4 for an
+ * Object[] under its compressed references): the OutOfMemoryError it throws, or null if it fits.
+ */
+export function javaArrayFailure(length: number, elementBytes = 1): JavaFailure | null {
   // HotSpot's own limit on array lengths comes first.
-  if (size > 2147483645) return { javaClass: 'java.lang.OutOfMemoryError', javaMessage: 'Requested array size exceeds VM limit', io: false };
-  if (size > JAVA_MAX_ARRAY) return { javaClass: 'java.lang.OutOfMemoryError', javaMessage: 'Java heap space', io: false };
+  if (length > 2147483645) return { javaClass: 'java.lang.OutOfMemoryError', javaMessage: 'Requested array size exceeds VM limit', io: false };
+  if (length * elementBytes > JAVA_MAX_ARRAY) return { javaClass: 'java.lang.OutOfMemoryError', javaMessage: 'Java heap space', io: false };
   return null;
 }

@@ -86,7 +86,8 @@ export function abortedTxnEntries(buf: Uint8Array): AbortedTxnEntry[] {
     const at = i * TXN_INDEX_ENTRY_SIZE;
     out.push({
       slot: i,
-      version: (((buf[at]! << 8) | buf[at + 1]!) << 16) >> 16,
+      // AbortedTxn.version() reads one byte of the two-byte field (ByteBuffer.get, not getShort)
+      version: (buf[at]! << 24) >> 24,
       producerId: readInt64(buf, at + 2),
       firstOffset: readInt64(buf, at + 10),
       lastOffset: readInt64(buf, at + 18),

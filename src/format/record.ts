@@ -85,6 +85,11 @@ export interface DecodedRecords {
   error?: FormatError;
   /** For compressed batches: the decompressed records bytes (positions refer to it). */
   decompressed?: Uint8Array;
+  /**
+   * For compressed batches whose payload fails to decompress (the codec's CodecError), whether or
+   * not the reading got as far as the failure (Kafka's readers may stop on a bad record first).
+   */
+  payloadError?: unknown;
 }
 
 function invalid(message: string, position: number, cause?: unknown): FormatError {
@@ -337,9 +342,11 @@ export function decodeBatchRecords(
   options: { withSpans?: boolean } = {},
 ): DecodedRecords {
   const records: LogRecord[] = [];
+  // DefaultRecordBatch.iterator() reads the count from the batch it loaded: a batch shorter than
+  // its header has none there.
+  if (header.sizeInBytes < RECORD_BATCH_OVERHEAD) return { records, error: javaError('java.lang.IndexOutOfBoundsException', null, header.position) };
   const count = header.recordCount;
-  // DefaultRecordBatch.iterator(): no records, no stream; a compressed batch opens its stream
-  // before the record count is checked.
+  // No records, no stream; a compressed batch opens its stream before the record count is checked.
   if (count === 0) return { records };
   const invalidCount = () => invalid(`Found invalid record count ${count} in magic v${header.magic} batch`, header.position + 57);
   const withSpans = options.withSpans ?? false;
@@ -371,9 +378,23 @@ export function decodeBatchRecords(
     return { records, error: new FormatError('IllegalArgument', `Unknown compression type id: ${header.compression}`, header.position + 21) };
   }
   const content = decompressStream(header.compression as CompressionTypeId, buf.subarray(at + RECORD_BATCH_OVERHEAD, end), { magic: 2, bufferOffset: RECORD_BATCH_OVERHEAD });
-  if (content.openFailure) return { records, error: openError(content.openFailure, header.position, content.cause) };
-  if (count < 0) return { records, error: invalidCount() };
+  const decoded = streamRecords(content, count, invalidCount, header, withSpans);
+  if (content.cause !== undefined) decoded.payloadError = content.cause;
+  return decoded;
+}
+
+function streamRecords(content: StreamContent, count: number, invalidCount: () => FormatError, header: RecordBatchHeader, withSpans: boolean): DecodedRecords {
+  if (content.openFailure) return { records: [], error: openError(content.openFailure, header.position, content.cause) };
+  if (count < 0) return { records: [], error: invalidCount() };
+  // The records are collected into an ArrayList sized by the count before any is read.
+  const list = javaArrayFailure(count, 4);
+  if (list) return { records: [], error: new FormatError('OutOfMemory', list.javaMessage!, header.position) };
   return readStreamRecords(content, header, withSpans);
+}
+
+/** An exception that escapes Kafka's readers as it is. */
+function javaError(javaClass: string, javaMessage: string | null, position: number): FormatError {
+  return new FormatError('Java', javaMessage ?? '', position, { java: { javaClass, javaMessage, io: false } });
 }
 
 /** Kafka's record readers cannot open a decompression stream: KafkaException(cause). */
@@ -491,7 +512,7 @@ function decodeLegacyMessage(buf: Uint8Array, at: number, end: number) {
   const magic = readInt8(buf, at + 16);
   const attributes = buf[at + 17]!;
   const faults: LegacyFaults = {};
-  const outOfBounds = (): FormatError => new FormatError('Java', '', at, { java: { javaClass: 'java.lang.IndexOutOfBoundsException', javaMessage: null, io: false } });
+  const outOfBounds = (): FormatError => javaError('java.lang.IndexOutOfBoundsException', null, at);
   // ByteBuffer.getInt(index) and Utils.sizeDelimited: the length, then a slice of it.
   const sized = (off: number, which: 'key' | 'value') => {
     if (off < 0 || off > limit - 4) {
@@ -520,7 +541,9 @@ function decodeLegacyMessage(buf: Uint8Array, at: number, end: number) {
   const crc = readUint32(buf, at + 12);
   const isValid = limit >= MIN_RECORD_OVERHEAD && crc === crc32(buf.subarray(at + 16, end));
   const anyFault = faults.keySize || faults.valueSize || faults.key || faults.value;
-  return { size: limit, magic, attributes, keySize: k.size, key: k.bytes, valueSize: v.size, value: v.bytes, crc, isValid, faults: anyFault ? faults : undefined };
+  // The value's place in the log entry (its slice's offset in the entry's array).
+  const valueAt = v.bytes === null ? -1 : v.bytes.byteOffset - buf.byteOffset - at;
+  return { size: limit, magic, attributes, keySize: k.size, key: k.bytes, valueSize: v.size, value: v.bytes, valueAt, crc, isValid, faults: anyFault ? faults : undefined };
 }
 
 /**
@@ -656,7 +679,15 @@ export function decodeLegacyRecords(buf: Uint8Array, at: number, header: LegacyE
   if (outer.value === null) {
     return { records: [], error: invalid(`Found invalid compressed record set with null value (magic = ${wrapperMagic})`, header.position) };
   }
-  const content = decompressStream(header.compression as CompressionTypeId, outer.value, { magic: wrapperMagic, bufferOffset: 0 });
+  const content = decompressStream(header.compression as CompressionTypeId, outer.value, { magic: wrapperMagic, bufferOffset: 0, arrayOffset: outer.valueAt });
+  const decoded = innerRecords(content, header);
+  if (content.cause !== undefined) decoded.payloadError = content.cause;
+  return decoded;
+}
+
+/** The inner messages of a legacy wrapper whose value's stream is `content` (DeepRecordsIterator). */
+function innerRecords(content: StreamContent, header: LegacyEntryHeader): DecodedRecords {
+  const wrapperMagic = header.magic;
   if (content.openFailure) return { records: [], error: openError(content.openFailure, header.position, content.cause) };
   const data = content.data;
   const n = data.length;

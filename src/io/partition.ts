@@ -103,7 +103,7 @@ export function offsetIndexSanity(path: string, baseOffset: Int64): IndexSanity 
       preallocated = slots > 1 && allZero(lastSlot);
       const last = offsetIndexEntry(lastSlot, 0, baseOffset).offset;
       if (last < baseOffset) {
-        error = `Corrupt index found, index file (${path}) has non-zero size but the last offset is ${last} which is less than the base offset ${baseOffset}`;
+        error = `Corrupt index found, index file ${path} has non-zero size but the last offset is ${last} which is less than the base offset ${baseOffset}`;
       } else if (bytes % OFFSET_INDEX_ENTRY_SIZE !== 0) {
         error = `Index file ${path} is corrupt, found ${bytes} bytes which is neither positive nor a multiple of ${OFFSET_INDEX_ENTRY_SIZE}`;
       }

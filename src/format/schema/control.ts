@@ -62,7 +62,7 @@ export function decodeControlRecord(key: Uint8Array | null, value: Uint8Array | 
   const [keyVersion, type] = parseControlKey(key);
   const typeName = CONTROL_TYPE_NAMES[type] ?? 'UNKNOWN';
   if (type === 0 || type === 1) {
-    if (value === null) throw new SchemaError(NPE, null);
+    if (value === null) throw new SchemaError(NPE, 'Cannot invoke "java.nio.ByteBuffer.getShort()" because "value" is null');
     const c = new Cursor(value);
     const version = c.int16();
     if (version < 0) {
@@ -72,7 +72,7 @@ export function decodeControlRecord(key: Uint8Array | null, value: Uint8Array | 
   }
   const schema = CONTROL_SCHEMAS[type];
   if (schema === undefined) return { type, typeName, version: keyVersion, data: {} };
-  if (value === null) throw new SchemaError(NPE, null);
+  if (value === null) throw new SchemaError(NPE, 'Cannot invoke "java.nio.ByteBuffer.slice()" because "data" is null');
   const data = readFrom(new Cursor(value), schema, 0);
   return { type, typeName, version: data['version'] as number, data, schema };
 }

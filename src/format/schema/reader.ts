@@ -104,6 +104,7 @@ export class Cursor {
   /** `ByteBufferAccessor.readArray(size)`. */
   bytes(size: number): Uint8Array {
     const remaining = this.remaining;
+    if (size < 0) throw new SchemaError('java.lang.NegativeArraySizeException', String(size));
     if (size > remaining) {
       throw new SchemaError(RUNTIME, `Error reading byte array of ${size} byte(s): only ${remaining} byte(s) available`);
     }
@@ -261,7 +262,11 @@ function readStruct(
     }
   }
   if (ctx.flexible) {
+    // The generated readers' checks on the count (Kafka 4.3).
     const count = c.uvarint();
+    if (count < 0) throw new SchemaError(RUNTIME, `Invalid negative number of tagged fields ${count}`);
+    if (count > c.remaining) throw new SchemaError(RUNTIME, `Tried to read ${count} tagged fields, but there are only ${c.remaining} bytes remaining.`);
+    if (count > 10000) throw new SchemaError(RUNTIME, `Tried to read ${count} tagged fields, which exceeds the maximum allowed count of 10000.`);
     for (let i = 0; i < count; i++) {
       const tag = c.uvarint();
       const size = c.uvarint();
