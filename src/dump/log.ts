@@ -472,8 +472,7 @@ function dumpRecords(
     }
     if (opts.printContents && !isControl) {
       let prefix = opts.skipRecordMetadata ? '| ' : ' ';
-      if (faults) parseFaults(opts.parser, r, faults);
-      const t = opts.parser.parse(r);
+      const t = opts.parser.parse(faults ? withFaults(r, faults) : r);
       if (t.key !== undefined) {
         out.text(`${prefix}key: `);
         write(out, t.key);
@@ -495,14 +494,29 @@ function throwFault(e: FormatError | undefined): void {
 }
 
 /**
- * A damaged legacy message meets the parser in Kafka's order: hasKey() (keySize), key(), the key
- * decoded, hasValue() (valueSize), value(). The key is decoded (its own failures come first) from
- * a copy without the value before the value's failure is thrown.
+ * A damaged legacy message for the parsers: its key and value throw, when read, what LegacyRecord's
+ * accessors throw (hasKey()/keySize() first, then key()), so each parser meets the failure where
+ * Kafka's meets it, inside or outside its own error handling.
  */
-function parseFaults(parser: RecordTextParser, r: LogRecord, faults: LegacyFaults): void {
-  throwFault(faults.keySize ?? (r.keySize >= 0 ? faults.key : undefined));
-  parser.parse({ ...r, value: null, valueSize: -1 });
-  throwFault(faults.valueSize ?? (r.valueSize >= 0 ? faults.value : undefined));
+function withFaults(r: LogRecord, faults: LegacyFaults): LogRecord {
+  const copy = { ...r };
+  Object.defineProperty(copy, 'key', {
+    get: () => {
+      throwFault(faults.keySize);
+      if (r.keySize < 0) return null;
+      throwFault(faults.key);
+      return r.key;
+    },
+  });
+  Object.defineProperty(copy, 'value', {
+    get: () => {
+      throwFault(faults.valueSize);
+      if (r.valueSize < 0) return null;
+      throwFault(faults.value);
+      return r.value;
+    },
+  });
+  return copy;
 }
 
 function write(out: ByteSink, t: DecodedText): void {

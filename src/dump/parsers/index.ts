@@ -25,6 +25,8 @@ import { formatRemoteLogMetadata } from './remote-log.js';
 export type Int64 = number | bigint;
 export interface RecordForParser {
   offset: Int64;
+  /** Negative: no key (Record.hasKey()); read before the key, as Kafka reads it. Absent: the key's nullness says. */
+  keySize?: number;
   key: Uint8Array | null;
   value: Uint8Array | null;
 }
@@ -39,6 +41,7 @@ export interface MessageParser {
 
 function messageOf(e: unknown): string {
   if (e instanceof SchemaError) return e.messageText;
+  if (e instanceof JavaException) return e.javaMessage ?? 'null';
   if (e instanceof Error) return e.message;
   return String(e);
 }
@@ -70,7 +73,7 @@ class CoordinatorRecordMessageParser implements MessageParser {
   constructor(private readonly family: CoordinatorFamily) {}
 
   parse(record: RecordForParser): ParsedRecordText {
-    if (record.key === null) {
+    if (record.keySize === undefined ? record.key === null : record.keySize < 0) {
       throw new JavaException(
         'java.lang.RuntimeException',
         `Failed to decode message at offset ${record.offset} using the specified decoder (message had a missing key)`,
@@ -78,7 +81,7 @@ class CoordinatorRecordMessageParser implements MessageParser {
     }
     let text: ParsedRecordText;
     try {
-      const r = decodeCoordinatorRecord(this.family, record.key, record.value);
+      const r = decodeCoordinatorRecord(this.family, record.key!, record.value);
       const key = `{"type":${jsonString(String(r.type))},"data":${writeJson(r.pair.key, r.key, 0)}}`;
       let value = '<DELETE>';
       if (r.value !== null) {
