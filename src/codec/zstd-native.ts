@@ -14,6 +14,8 @@ import { createRequire } from 'node:module';
 interface DCtx {
   /** ZSTD_decompressDCtx: all frames of src into dst; returns the bytes written. Throws on error. */
   decompress(dst: Uint8Array, src: Uint8Array): number;
+  /** ZSTD_decompressStream: [return value, bytes written, bytes read]. Throws on error. */
+  decompressStream(dst: Uint8Array, src: Uint8Array): [number, number, number];
 }
 
 interface Binding {
@@ -26,6 +28,8 @@ export interface NativeZstd {
   name: string;
   /** Decodes every frame of src into dst (which must be large enough); returns the byte count. */
   decompressInto(dst: Uint8Array, src: Uint8Array): number;
+  /** A fresh streaming context: ZSTD_decompressStream as zstd-jni drives it (see zstd.ts). */
+  stream(): (dst: Uint8Array, src: Uint8Array) => [number, number, number];
 }
 
 function load(): NativeZstd | undefined {
@@ -36,6 +40,10 @@ function load(): NativeZstd | undefined {
     return {
       name: `zstd-napi (libzstd ${binding.versionString()})`,
       decompressInto: (dst, src) => dctx.decompress(dst, src),
+      stream: () => {
+        const s = new binding.DCtx();
+        return (dst, src) => s.decompressStream(dst, src);
+      },
     };
   } catch {
     return undefined; // not installed, or its native build failed: fzstd it is

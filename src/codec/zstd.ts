@@ -246,6 +246,8 @@ export function zstdStream(input: Uint8Array): StreamContent {
     if (!(e instanceof CodecError)) throw e;
   }
   if (input.length === 0) return { data: new Uint8Array(0) };
+  const native = nativeZstd();
+  if (native) return jniStream(input, native.stream());
   const outs: Uint8Array[] = [];
   let total = 0;
   const result = (failure?: JavaFailure, decodedInFrame?: Uint8Array, floored = false): StreamContent => {
@@ -287,6 +289,72 @@ export function zstdStream(input: Uint8Array): StreamContent {
     return result(ZSTD_IO(one.message), one.out, true);
   }
   return result();
+}
+
+/** ZSTD_DStreamInSize(): zstd-jni reads its source this much at a time. */
+const JNI_SOURCE_READ = 131075;
+
+/**
+ * Kafka's reads of `input` through zstd-jni's ZstdInputStreamNoFinalizer (readInternal), driven
+ * over libzstd's own ZSTD_decompressStream: 16 KiB reads as Kafka's ChunkedBytesStream makes
+ * them; a read that fails loses the bytes it had decoded; "Truncated source" when the input ends
+ * inside a frame that has not finished (zstd-jni only notices for the stream's first frame).
+ */
+function jniStream(input: Uint8Array, decompressStream: (dst: Uint8Array, src: Uint8Array) => [number, number, number]): StreamContent {
+  const outs: Uint8Array[] = [];
+  let total = 0;
+  let inPos = 0;
+  let src: Uint8Array = new Uint8Array(0);
+  let srcPos = 0;
+  let needRead = true;
+  let frameFinished = true;
+  const done = (failure?: JavaFailure): StreamContent => {
+    const out = outs.length === 1 ? outs[0]! : Buffer.concat(outs, total);
+    return failure ? { data: out, failure } : { data: out };
+  };
+  /** One readInternal(buf, 0, len): bytes, -1 at the end, or the failure. */
+  const readInternal = (len: number): Uint8Array | -1 | JavaFailure => {
+    const dst = new Uint8Array(len);
+    let dstPos = 0;
+    let lastDstPos = -1;
+    while (dstPos < len && lastDstPos < dstPos) {
+      if (needRead && (input.length - inPos > 0 || dstPos === 0)) {
+        if (inPos >= input.length) {
+          if (frameFinished) return -1;
+          return ZSTD_IO('Truncated source');
+        }
+        src = input.subarray(inPos, Math.min(input.length, inPos + JNI_SOURCE_READ));
+        inPos += src.length;
+        srcPos = 0;
+        frameFinished = false;
+      }
+      lastDstPos = dstPos;
+      let r: [number, number, number];
+      try {
+        r = decompressStream(dst.subarray(dstPos), src.subarray(srcPos));
+      } catch (e) {
+        return ZSTD_IO(messageOf(e));
+      }
+      dstPos += r[1];
+      srcPos += r[2];
+      if (r[0] === 0) {
+        frameFinished = true;
+        needRead = srcPos === src.length;
+        return dst.subarray(0, dstPos);
+      }
+      needRead = dstPos < len;
+    }
+    return dst.subarray(0, dstPos);
+  };
+  for (;;) {
+    let r: Uint8Array | -1 | JavaFailure;
+    do r = readInternal(READ_CHUNK);
+    while (r instanceof Uint8Array && r.length === 0);
+    if (r === -1) return done();
+    if (!(r instanceof Uint8Array)) return done(r);
+    outs.push(r);
+    total += r.length;
+  }
 }
 
 type OneFrame = { kind: 'ok'; out: Uint8Array; end: number } | { kind: 'truncated'; out: Uint8Array } | { kind: 'corrupt'; out: Uint8Array; message: string };

@@ -668,6 +668,9 @@ export function decodeLegacyRecords(buf: Uint8Array, at: number, header: LegacyE
   const outer = decodeLegacyMessage(buf, at, end);
   if (header.compression === 0) return { records: [legacyRecord(outer, header, header, header.position, header.timestamp)] };
   const wrapperMagic = header.magic;
+  if (wrapperMagic !== 0 && wrapperMagic !== 1) {
+    return { records: [], error: invalid(`Invalid wrapper magic found in legacy deep record iterator ${wrapperMagic}`, header.position) };
+  }
   if (header.compression > 4) {
     return { records: [], error: new FormatError('IllegalArgument', `Unknown compression type id: ${header.compression}`, header.position + 17) };
   }
