@@ -65,15 +65,19 @@ function uncompressedLength(block: Uint8Array): number | null {
 }
 
 /**
- * One raw block as snappy-java decodes it into a buffer: its length (PARSING_ERROR), the array
- * for it (`have`: the size of the one already there, -1 for none), then the data.
+ * One raw block as snappy-java decodes it into a buffer: its length (PARSING_ERROR from the native
+ * parse; then Snappy.uncompressedLength's own check that it is neither negative as an int nor
+ * more than 64/3 times the compressed size), the array for it (`have`: the size of the one
+ * already there, -1 for none), then the data.
  */
 function rawBlock(block: Uint8Array, have: number): { out: Buffer } | { failure: JavaFailure } {
   const len = uncompressedLength(block);
   if (len === null) return { failure: ioFailure('PARSING_ERROR(2)') };
   const asInt = len | 0;
+  if (asInt < 0 || asInt > Math.floor((block.length * 64) / 3)) {
+    return { failure: snappyIo('PARSING_ERROR', `invalid uncompressed length ${grouped(asInt)} declared in ${grouped(block.length)} bytes of compressed data`) };
+  }
   if (have < 0 || asInt > have) {
-    if (asInt < 0) return { failure: { javaClass: 'java.lang.NegativeArraySizeException', javaMessage: String(asInt), io: false } };
     const f = javaArrayFailure(asInt);
     if (f) return { failure: f };
   }

@@ -233,13 +233,17 @@ export function dumpTxnIndex(path: string, io: DumpIO): void {
   if (type === 'directory') throw new JavaException('java.nio.file.FileSystemException', `${path}: Is a directory`);
   if (type === 'FIFO') throw new JavaException('java.io.IOException', 'Illegal seek');
   const bytes = readFileSync(abs);
-  for (const t of abortedTxnEntries(bytes)) {
+  // TransactionIndex.allAbortedTxns() collects every entry (checking its version) before any is printed.
+  const entries = abortedTxnEntries(bytes);
+  for (const t of entries) {
     if (t.version > 0) {
       throw new JavaException(
         'org.apache.kafka.common.KafkaException',
         `Unexpected aborted transaction version ${t.version} in transaction index ${javaAbsolutePath(path, io.cwd)}, current version is 0`,
       );
     }
+  }
+  for (const t of entries) {
     io.out.text(`version: ${t.version} producerId: ${t.producerId} firstOffset: ${t.firstOffset} lastOffset: ${t.lastOffset} lastStableOffset: ${t.lastStableOffset}\n`);
   }
 }
