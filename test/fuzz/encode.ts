@@ -99,7 +99,7 @@ export function zstdRawFrame(data: Uint8Array, opts: { checksum: boolean; conten
 const XERIAL_HEADER = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00, 0, 0, 0, 1, 0, 0, 0, 1]);
 
 /** Kafka's LZ4 frame of stored blocks (64 KiB max), with a correct header checksum. */
-function lz4StoredFrame(data: Uint8Array, opts: { contentChecksum: boolean; blockSize: number }): Buffer {
+export function lz4StoredFrame(data: Uint8Array, opts: { contentChecksum: boolean; blockSize: number }): Buffer {
   const flg = 0x60 | (opts.contentChecksum ? 0x04 : 0);
   const header = Buffer.from([0x04, 0x22, 0x4d, 0x18, flg, 0x40, 0]);
   header[6] = (xxh32(header, 4, 6) >>> 8) & 0xff;
@@ -119,6 +119,19 @@ function lz4StoredFrame(data: Uint8Array, opts: { contentChecksum: boolean; bloc
   return Buffer.concat(parts);
 }
 
+/** snappy-java's xerial framing: the 16-byte header, then raw snappy chunks of `chunk` input bytes. */
+export function xerialSnappy(data: Uint8Array, chunk = 32 * 1024): Buffer {
+  const parts: Buffer[] = [XERIAL_HEADER];
+  for (let p = 0; p < data.length || p === 0; p += chunk) {
+    const c = snappyRaw(Buffer.from(data.subarray(p, p + chunk)));
+    const n = Buffer.alloc(4);
+    n.writeInt32BE(c.length);
+    parts.push(n, c);
+    if (data.length === 0) break;
+  }
+  return Buffer.concat(parts);
+}
+
 /**
  * `data` compressed with codec `codec` (1 gzip, 2 snappy, 3 lz4, 4 zstd) in one of the framings
  * Kafka's readers accept, chosen by `rng`; returns the bytes and the framing's name.
@@ -134,16 +147,7 @@ export function compressAs(codec: number, data: Buffer, rng: Rng): { bytes: Buff
     }
     case 2: {
       if (rng.chance(0.3)) return { bytes: snappyRaw(data), framing: 'snappy-raw' };
-      const chunk = rng.chance(0.5) ? 32 * 1024 : rng.range(16, 512);
-      const parts: Buffer[] = [XERIAL_HEADER];
-      for (let p = 0; p < data.length || p === 0; p += chunk) {
-        const c = snappyRaw(data.subarray(p, p + chunk));
-        const n = Buffer.alloc(4);
-        n.writeInt32BE(c.length);
-        parts.push(n, c);
-        if (data.length === 0) break;
-      }
-      return { bytes: Buffer.concat(parts), framing: 'snappy-xerial' };
+      return { bytes: xerialSnappy(data, rng.chance(0.5) ? 32 * 1024 : rng.range(16, 512)), framing: 'snappy-xerial' };
     }
     case 3: {
       if (rng.chance(0.3)) return { bytes: lz4StoredFrame(data, { contentChecksum: rng.chance(0.5), blockSize: rng.pick([64 * 1024, rng.range(16, 1024)]) }), framing: 'lz4-stored' };

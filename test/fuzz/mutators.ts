@@ -20,14 +20,14 @@ export interface Mutated {
 // ---------------------------------------------------------------------------------------------
 // Framing of a segment's entries (what the tool walks), re-read after every mutation
 
-interface Entry {
+export interface Entry {
   pos: number;
   /** Whole entry: 12 + size. */
   total: number;
   magic: number;
 }
 
-function entriesOf(buf: Buffer): Entry[] {
+export function entriesOf(buf: Buffer): Entry[] {
   const out: Entry[] = [];
   for (let p = 0; p + 17 <= buf.length; ) {
     const size = buf.readInt32BE(p + 8);
@@ -38,7 +38,7 @@ function entriesOf(buf: Buffer): Entry[] {
   return out;
 }
 
-function splice(buf: Buffer, at: number, removed: number, insert: Buffer): Buffer {
+export function splice(buf: Buffer, at: number, removed: number, insert: Buffer): Buffer {
   return Buffer.concat([buf.subarray(0, at), insert, buf.subarray(at + removed)]);
 }
 
@@ -170,7 +170,7 @@ function mutateBatchHeader(src: Buffer, e: Entry, rng: Rng): Mutated {
 }
 
 /** The records stream of a v2 batch (decompressed if need be) and its records' spans within it. */
-function recordsOf(buf: Buffer, e: Entry): { header: RecordBatchHeader; stream: Buffer; spans: RecordSpans[] } | null {
+export function recordsOf(buf: Buffer, e: Entry): { header: RecordBatchHeader; stream: Buffer; spans: RecordSpans[] } | null {
   const header = decodeBatchHeader(buf, e.pos, e.pos) as RecordBatchHeader;
   if (header.compression > 4) return null;
   const decoded = decodeBatchRecords(buf, e.pos, header, { withSpans: true });
@@ -423,7 +423,7 @@ function mutatePayload(src: Buffer, e: Entry, rng: Rng): Mutated | null {
 // Legacy message sets (magic 0 and 1)
 
 /** Field offsets of a legacy message relative to its entry start. */
-function legacyLayout(buf: Buffer, at: number) {
+export function legacyLayout(buf: Buffer, at: number) {
   const magic = buf.readInt8(at + 16);
   const keyLenAt = magic === 1 ? 26 : 18;
   const keyLen = buf.readInt32BE(at + keyLenAt);
