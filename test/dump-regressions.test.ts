@@ -345,6 +345,17 @@ describe('control records and internal-topic decoders', () => {
     });
   });
 
+  it('--offsets-decoder: malformed UTF-8 in a string field is replaced as Java replaces it', async () => {
+    const b = withRecords(fixture(PLAIN), 0, (stream, spans) => {
+      const s = spans[0]!;
+      // OffsetCommitKey: group "a<ED A0 80>b" (a surrogate's encoding), topic "t", partition 0; a tombstone
+      const key = Buffer.from([0x00, 0x01, 0x00, 0x05, 0x61, 0xed, 0xa0, 0x80, 0x62, 0x00, 0x01, 0x74, 0, 0, 0, 0]);
+      const body = Buffer.concat([stream.subarray(s.length[1], s.keyLength[0]), varint(key.length), key, varint(-1), stream.subarray(s.value[1], spans[1]!.length[0])]);
+      return Buffer.concat([varint(body.length), body, stream.subarray(spans[1]!.length[0])]);
+    });
+    await check(place(PLAIN, b), ['--offsets-decoder'], { stdout: 'key: {"type":"1","data":{"group":"a\ufffdb","topic":"t","partition":0}} payload: <DELETE>' });
+  });
+
   it('--remote-log-metadata-decoder on a tombstone: the 4.3 class name in the NPE text', async () => {
     const rel = 'kafka-logs/compacted-0/00000000000000002300.log';
     await check(place(rel, fixture(rel)), ['--remote-log-metadata-decoder'], {

@@ -1,5 +1,6 @@
 import { SchemaError, RUNTIME, ILLEGAL_ARGUMENT, UNSUPPORTED_VERSION, underflow } from './errors.js';
 import { type FieldSchema, type Int64, type MessageSchema, type Versions, inRange, intersect, presentIn } from './types.js';
+import { utf8 } from '../utf8.js';
 import { uuidToString } from './values.js';
 
 /** A decoded message: field key → value, in schema order (fields absent at the version hold defaults). */
@@ -8,8 +9,6 @@ export type FieldValue = boolean | number | bigint | string | Uint8Array | null 
 
 /** Byte span `[start, end)` of a top-level field within the buffer that was read. */
 export type Spans = Map<string, readonly [number, number]>;
-
-const TEXT = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 
 /**
  * A cursor over bytes with the semantics of Kafka's `ByteBufferAccessor` (big-endian, Java
@@ -113,9 +112,9 @@ export class Cursor {
     return out;
   }
 
+  /** A string as the generated readers make it: `new String(bytes, UTF_8)`, Java's replacement of malformed bytes included. */
   string(length: number): string {
-    const b = this.bytes(length);
-    return TEXT.decode(b);
+    return utf8(this.bytes(length));
   }
 }
 
