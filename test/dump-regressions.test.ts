@@ -356,6 +356,20 @@ describe('control records and internal-topic decoders', () => {
     await check(place(PLAIN, b), ['--offsets-decoder'], { stdout: 'key: {"type":"1","data":{"group":"a\ufffdb","topic":"t","partition":0}} payload: <DELETE>' });
   });
 
+  it('--cluster-metadata-decoder: a record version past the schema\'s is read as Kafka 4.3 reads it (no version check)', async () => {
+    const rel = 'kraft/gritlab/__cluster_metadata-0/00000000000000000000.log';
+    const log = fixture(rel);
+    // the first NoOpRecord (frame 1, api key 20, version 0, no tagged fields): version 83
+    const i = entriesOf(log).findIndex((e) => recordsOf(log, e)?.spans.some((s) => log.readUInt16BE(e.pos + 61 + s.value[0]) === 0x0114));
+    const b = withRecords(log, i, (stream, spans) => {
+      const s = spans.find((x) => stream.readUInt16BE(x.value[0]) === 0x0114)!;
+      const copy = Buffer.from(stream);
+      copy[s.value[0] + 2] = 83;
+      return copy;
+    });
+    await check(place(rel, b), ['--cluster-metadata-decoder'], { stdout: 'payload: {"type":"NO_OP_RECORD","version":83,"data":{}}' });
+  });
+
   it('--remote-log-metadata-decoder on a tombstone: the 4.3 class name in the NPE text', async () => {
     const rel = 'kafka-logs/compacted-0/00000000000000002300.log';
     await check(place(rel, fixture(rel)), ['--remote-log-metadata-decoder'], {
