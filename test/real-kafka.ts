@@ -1,4 +1,5 @@
-import { fetchKafka, missingForKafka } from '../scripts/kafka-lib.mjs';
+import { afterAll, beforeAll } from 'vitest';
+import { DumpDriver, fetchKafka, missingForKafka } from '../scripts/kafka-lib.mjs';
 
 /**
  * Whether the real Kafka (kafka/pom.xml's version: broker, DumpLogSegments, Java clients) can run
@@ -15,4 +16,19 @@ if (!HAVE_KAFKA) {
 /** For a beforeAll: fetches the jars when only Maven's copy is missing (the first run, ~40 s). */
 export function ensureKafka(): void {
   fetchKafka();
+}
+
+/**
+ * For a test file: the real DumpLogSegments in one JVM with `cwd` as its working directory, started
+ * before the file's tests and closed after them; the getter gives undefined where Kafka cannot run.
+ */
+export function useRealDumpDriver(cwd: string): () => DumpDriver | undefined {
+  let driver: DumpDriver | undefined;
+  beforeAll(() => {
+    if (!HAVE_KAFKA) return;
+    ensureKafka();
+    driver = new DumpDriver({ cwd });
+  });
+  afterAll(() => driver?.close());
+  return () => driver;
 }

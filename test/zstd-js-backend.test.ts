@@ -6,26 +6,17 @@ process.env.KSEG_ZSTD = 'js';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 const { zstdBackend } = await import('../src/codec/zstd.js');
-const { DumpDriver } = await import('../scripts/kafka-lib.mjs');
 const { zstdRawFrame, fixV2Crc } = await import('./fuzz/encode.js');
 const { entriesOf, recordsOf, splice } = await import('./fuzz/mutators.js');
 const { FIXTURES, dumpInProcess } = await import('./helpers.js');
-const { HAVE_KAFKA, ensureKafka } = await import('./real-kafka.js');
+const { useRealDumpDriver } = await import('./real-kafka.js');
 
 const dir = mkdtempSync(join(tmpdir(), 'kseg-zstd-js-'));
-let driver: InstanceType<typeof DumpDriver> | undefined;
-beforeAll(() => {
-  if (!HAVE_KAFKA) return;
-  ensureKafka();
-  driver = new DumpDriver({ cwd: dir });
-});
-afterAll(() => {
-  driver?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const realDriver = useRealDumpDriver(dir);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const ZSTD = 'kafka-logs/rd-zstd-0/00000000000000000854.log';
 
@@ -68,6 +59,7 @@ describe('zstd on the pure-JS fallback (KSEG_ZSTD=js)', () => {
       const ours = dumpInProcess(args, dir);
       if (stderr === null) expect(ours.code).toBe(0);
       else expect(ours.stderr.toString()).toBe(stderr);
+      const driver = realDriver();
       if (driver) {
         const real = await driver.run(args);
         expect({ code: ours.code, stderr: ours.stderr.toString() }).toEqual({ code: real.code, stderr: real.stderr.toString() });

@@ -41,6 +41,13 @@ export function decodeLz4Block(src: Uint8Array, start: number, end: number, dst:
     return total;
   };
   const fail = () => -(ip - start) - 1;
+  /** The token's match length, with its extra bytes (limit: the last 5 input bytes) and MINMATCH; -1 on failure. */
+  const matchLength = (): number => {
+    const length = token & 15;
+    if (length !== 15) return length + 4;
+    const addl = readLength(iend - 5 + 1, false);
+    return addl < 0 ? -1 : length + addl + 4;
+  };
 
   // The fast loop, while at least 64 bytes of output room remain.
   if (oend - op >= 64) {
@@ -68,21 +75,11 @@ export function decodeLz4Block(src: Uint8Array, start: number, end: number, dst:
       }
       offset = src[ip]! | (src[ip + 1]! << 8);
       ip += 2;
-      length = token & 15;
-      if (length === 15) {
-        const addl = readLength(iend - 5 + 1, false);
-        if (addl < 0) return fail();
-        length += addl + 4;
-        if (op + length >= oend - 64) {
-          entry = 'match';
-          break;
-        }
-      } else {
-        length += 4;
-        if (op + length >= oend - 64) {
-          entry = 'match';
-          break;
-        }
+      length = matchLength();
+      if (length < 0) return fail();
+      if (op + length >= oend - 64) {
+        entry = 'match';
+        break;
       }
       if (op - offset < out0) return fail();
       copyMatch(dst, op, offset, length);
@@ -109,13 +106,9 @@ export function decodeLz4Block(src: Uint8Array, start: number, end: number, dst:
           continue;
         }
         entry = 'match';
-        // _copy_match: the match length is still the token's.
-        if (length === 15) {
-          const addl = readLength(iend - 5 + 1, false);
-          if (addl < 0) return fail();
-          length += addl;
-        }
-        length += 4;
+        // _copy_match: from the token's match length
+        length = matchLength();
+        if (length < 0) return fail();
       } else {
         if (length === 15) {
           const addl = readLength(iend - 15, true);
@@ -140,13 +133,8 @@ export function decodeLz4Block(src: Uint8Array, start: number, end: number, dst:
       op = cpy;
       offset = src[ip]! | (src[ip + 1]! << 8);
       ip += 2;
-      length = token & 15;
-      if (length === 15) {
-        const addl = readLength(iend - 5 + 1, false);
-        if (addl < 0) return fail();
-        length += addl;
-      }
-      length += 4;
+      length = matchLength();
+      if (length < 0) return fail();
     }
     // safe_match_copy
     if (op - offset < out0) return fail();

@@ -500,22 +500,16 @@ function throwFault(e: FormatError | undefined): void {
  */
 function withFaults(r: LogRecord, faults: LegacyFaults): LogRecord {
   const copy = { ...r };
-  Object.defineProperty(copy, 'key', {
+  const accessor = (size: number, sizeFault: FormatError | undefined, fault: FormatError | undefined, bytes: Uint8Array | null) => ({
     get: () => {
-      throwFault(faults.keySize);
-      if (r.keySize < 0) return null;
-      throwFault(faults.key);
-      return r.key;
+      throwFault(sizeFault);
+      if (size < 0) return null;
+      throwFault(fault);
+      return bytes;
     },
   });
-  Object.defineProperty(copy, 'value', {
-    get: () => {
-      throwFault(faults.valueSize);
-      if (r.valueSize < 0) return null;
-      throwFault(faults.value);
-      return r.value;
-    },
-  });
+  Object.defineProperty(copy, 'key', accessor(r.keySize, faults.keySize, faults.key, r.key));
+  Object.defineProperty(copy, 'value', accessor(r.valueSize, faults.valueSize, faults.value, r.value));
   return copy;
 }
 
