@@ -134,11 +134,16 @@ function javaArgs(log4j, mainClass, args, extraJvm = []) {
  * for a user of kafka-dump-log.sh, whatever the machine's memory.
  */
 const TOOL_HEAP = '-Xmx256M';
+/**
+ * And the collector of KAFKA_JVM_PERFORMANCE_OPTS' default: the largest array that fits the heap
+ * depends on it (~252 MB with G1, ~169 MB with the serial collector).
+ */
+const TOOL_GC = ['-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-XX:InitiatingHeapOccupancyPercent=35', '-XX:+ExplicitGCInvokesConcurrent'];
 
 /** The real kafka-dump-log.sh, one JVM: { stdout, stderr (Buffers), code }. */
 export function runRealDumpLog(args, { cwd = process.cwd(), timeoutMs = 600_000 } = {}) {
   fetchKafka();
-  const r = spawnSync('java', javaArgs(TOOLS_LOG4J, 'org.apache.kafka.tools.DumpLogSegments', args, [TOOL_HEAP]), {
+  const r = spawnSync('java', javaArgs(TOOLS_LOG4J, 'org.apache.kafka.tools.DumpLogSegments', args, [TOOL_HEAP, ...TOOL_GC]), {
     cwd,
     env: JAVA_ENV,
     maxBuffer: 1 << 30,
@@ -209,7 +214,7 @@ export class DumpDriver {
   }
 
   #start() {
-    const proc = spawn('java', javaArgs(TOOLS_LOG4J, path.join(REPO, 'kafka/DumpDriver.java'), [], [TOOL_HEAP, '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1']), {
+    const proc = spawn('java', javaArgs(TOOLS_LOG4J, path.join(REPO, 'kafka/DumpDriver.java'), [], [TOOL_HEAP, ...TOOL_GC, '-XX:TieredStopAtLevel=1']), {
       cwd: this.cwd,
       env: JAVA_ENV,
       stdio: ['pipe', 'pipe', 'pipe'],
