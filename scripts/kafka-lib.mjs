@@ -129,21 +129,14 @@ function javaArgs(log4j, mainClass, args, extraJvm = []) {
 }
 
 /**
- * The heap kafka-run-class.sh gives a tool (KAFKA_HEAP_OPTS' default): a damaged length field that
- * makes DumpLogSegments allocate hundreds of MB fails with OutOfMemoryError under it, as it does
- * for a user of kafka-dump-log.sh, whatever the machine's memory.
+ * The real kafka-dump-log.sh, one JVM: { stdout, stderr (Buffers), code }. With kafka-run-class.sh's
+ * options (KAFKA_RUN_CLASS_JVM_OPTIONS), as for DumpDriver: a damaged length field that makes the tool
+ * allocate hundreds of MB fails with OutOfMemoryError under its 256 MB heap, at a size that depends
+ * on the collector (~252 MB with G1, ~169 MB with the serial one), whatever the machine's memory.
  */
-const TOOL_HEAP = '-Xmx256M';
-/**
- * And the collector of KAFKA_JVM_PERFORMANCE_OPTS' default: the largest array that fits the heap
- * depends on it (~252 MB with G1, ~169 MB with the serial collector).
- */
-const TOOL_GC = ['-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-XX:InitiatingHeapOccupancyPercent=35', '-XX:+ExplicitGCInvokesConcurrent'];
-
-/** The real kafka-dump-log.sh, one JVM: { stdout, stderr (Buffers), code }. */
 export function runRealDumpLog(args, { cwd = process.cwd(), timeoutMs = 600_000 } = {}) {
   fetchKafka();
-  const r = spawnSync('java', javaArgs(TOOLS_LOG4J, 'org.apache.kafka.tools.DumpLogSegments', args, [TOOL_HEAP, ...TOOL_GC]), {
+  const r = spawnSync('java', javaArgs(TOOLS_LOG4J, 'org.apache.kafka.tools.DumpLogSegments', args, KAFKA_RUN_CLASS_JVM_OPTIONS), {
     cwd,
     env: JAVA_ENV,
     maxBuffer: 1 << 30,
@@ -214,7 +207,7 @@ export class DumpDriver {
   }
 
   #start() {
-    const proc = spawn('java', javaArgs(TOOLS_LOG4J, path.join(REPO, 'kafka/DumpDriver.java'), [], [TOOL_HEAP, ...TOOL_GC, '-XX:TieredStopAtLevel=1']), {
+    const proc = spawn('java', javaArgs(TOOLS_LOG4J, path.join(REPO, 'kafka/DumpDriver.java'), [], [...KAFKA_RUN_CLASS_JVM_OPTIONS, '-XX:TieredStopAtLevel=1']), {
       cwd: this.cwd,
       env: JAVA_ENV,
       stdio: ['pipe', 'pipe', 'pipe'],
