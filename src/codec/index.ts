@@ -1,8 +1,10 @@
 // The codec layer: decompression and checksums behind one small interface.
 // Implementations live beside this file; everything above src/codec imports only from here.
-// Each codec is one module with one function, so an implementation can be swapped in isolation:
-//   gzip.ts (node:zlib), snappy.ts (snappy, xerial + raw), lz4.ts (frame walker + lz4-block.ts),
-//   zstd.ts (frame walker + fzstd), crc.ts (@node-rs/crc32).
+// Each codec is one module, read as the Java stream Kafka opens on it reads it (what it accepts,
+// how it fails, what a reader gets before a failure: decompressStream; decompress throws instead):
+//   gzip.ts (GZIPInputStream over node:zlib), snappy.ts (snappy-java's SnappyInputStream over
+//   snappy), lz4.ts (Kafka's Lz4BlockInputStream over lz4-block.ts, lz4 1.10's decoder),
+//   zstd.ts (zstd-jni over zstd-napi, or fzstd), crc.ts (@node-rs/crc32).
 import { gunzip, gzipStream } from './gzip.js';
 import { lz4Stream, unlz4 } from './lz4.js';
 import { snappyStream, unsnappy } from './snappy.js';

@@ -333,7 +333,8 @@ function view(buf: Uint8Array, start: number, length: number): Uint8Array {
 /**
  * Decodes the records of a v2 batch whose bytes are `buf[at, at + header.sizeInBytes)`.
  * Mirrors DefaultRecordBatch's iterators: uncompressed records are read in place (an error leaves
- * the records read before it); compressed batches are decompressed whole first.
+ * the records read before it); compressed records are read off the decompression stream as Kafka's
+ * reader gets it (codec decompressStream), all of them before any is handed out.
  */
 export function decodeBatchRecords(
   buf: Uint8Array,
