@@ -69,7 +69,7 @@ describe('harness verify: fixtures (real broker files, always present)', () => {
     const schema = JSON.parse(readFileSync(resolve(FIXTURES, '../schema/harness-verify.schema.json'), 'utf8'));
     const validate = ajv.compile(schema);
     expect(validate(doc), JSON.stringify(validate.errors)).toBe(true);
-    expect(doc.schemaVersion).toBe(1);
+    expect(doc.schemaVersion).toBe(2);
   });
 });
 

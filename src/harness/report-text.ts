@@ -1,9 +1,9 @@
 import { GOOD_CLASSES, RECORD_CLASSES, type VerifyReport } from './verify.js';
-import { SCHEMA_VERSION, toJson } from '../view/json.js';
+import { SCHEMA_VERSIONS, toJson } from '../view/json.js';
 
 /** `kseg harness verify --format json`: the report as one JSON document (schema/harness-verify.schema.json). */
 export function verifyReportJson(r: VerifyReport): string {
-  return toJson({ ...r, schemaVersion: SCHEMA_VERSION }, 2) + '\n';
+  return toJson({ ...r, schemaVersion: SCHEMA_VERSIONS['harness-verify'] }, 2) + '\n';
 }
 
 /** The human report: verdict, counts per class, per-partition lines, then the findings (capped per class). */

@@ -1,6 +1,7 @@
 import { type DiskPartition, type DiskRecord, LogDirView, committedOffsets, fieldDigests } from './disk.js';
 import { type ManifestRow, unb64 } from './manifest.js';
 import type { ConsumeEvent } from './consume-log.js';
+import { SCHEMA_VERSIONS } from '../view/json.js';
 
 /**
  * The class of one manifest record after comparing it with the files. Exactly one per record;
@@ -543,7 +544,7 @@ export function verifyRun(rows: ManifestRow[], logDirs: string[], options: Verif
   const bad = finals.filter((c) => !GOOD_CLASSES.has(c)).length;
   const groupOffsetMismatches = consumer ? consumer.offsets.filter((o) => !o.match).length : 0;
   return {
-    schemaVersion: 1,
+    schemaVersion: SCHEMA_VERSIONS['harness-verify'],
     kind: 'harness-verify',
     manifest: options.manifestPath ?? null,
     logDirs,

@@ -12,9 +12,10 @@ export const SCHEMA_VERSION = 1;
  * changes shape or meaning. ls 2: index verdict `log-missing`, `records` counts control records
  * in both ls and stats; stats 2: `records` is every record (control included), `dataRecords`
  * the rest, `time` from batch timestamps as ls; audit 2: classes `log-missing`,
- * `not-regular-file`; record 2: `decoded` (internal topics).
+ * `not-regular-file`; record 2: `decoded` (internal topics); harness-verify 2: class
+ * `aborted-delivered` (in `byClass`), `consumer.abortedDelivered`, `sends` (from `harness run`).
  */
-export const SCHEMA_VERSIONS = { ls: 2, stats: 2, audit: 2, record: 2, explain: 1, 'harness-verify': 1 } as const;
+export const SCHEMA_VERSIONS = { ls: 2, stats: 2, audit: 2, record: 2, explain: 1, 'harness-verify': 2 } as const;
 
 export function int64Json(v: Int64): number | string {
   return typeof v === 'bigint' ? v.toString() : v;
