@@ -147,7 +147,7 @@ export function putJavaUtf8(dst: Uint8Array, dstView: DataView, o: number, src: 
     dst.set(view, o);
     return o + n;
   }
-  return javaUtf8Into(src, dst, o, start, end, dstView);
+  return javaUtf8Into(src, dst, o, start, end, dstView, srcView);
 }
 
 /** Scratch space for ByteSink.javaUtf8 (kept up to this size: values of up to 5.3 MB). */
