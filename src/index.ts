@@ -8,11 +8,12 @@ import type { BatchHeader } from './format/batch.js';
 import type { Int64 } from './format/int64.js';
 import type { LogRecord, RecordHeader } from './format/record.js';
 import { readBatches } from './io/batches.js';
-import type { LogBatch } from './io/log-batch.js';
+import { type LogBatch, walkStoppedEarly } from './io/log-batch.js';
 import type { LogDir, PartitionDir, SegmentFiles } from './io/logdir.js';
-import { StatsAccumulator, type LogDirSummary, type PartitionSummary, type StatsResult, type SummaryOptions, accumulateSegment, summarizeListing, summarizePartition } from './io/partition.js';
+import { type LogDirSummary, type PartitionSummary, type SummaryOptions, summarizeListing, summarizePartition } from './io/log-summary.js';
+import { type StatsResult, statsOfTarget } from './io/stats.js';
 import { listingOf, resolveDirectory } from './io/paths.js';
-import { type ReadIssue, type ReadRecordsOptions, readPartitionRecords } from './io/seek.js';
+import { type ReadIssue, type ReadRecordsOptions, crcFailure, readPartitionRecords } from './io/seek.js';
 
 /**
  * One record as stored, with where it came from. Its bytes stay valid after iteration moves on.
@@ -150,21 +151,13 @@ async function* batchesOf(dir: PartitionDir, options: BatchesOptions): AsyncGene
     for (;;) {
       const step = it.next();
       if (step.done) {
-        const end = step.value;
-        if (end.position < end.fileSize) {
-          onIssue({
-            file: seg.log,
-            position: end.position,
-            message: end.undersized
-              ? `entry size ${end.undersized.size} is below the minimum (14): ${end.fileSize - end.position} bytes unread`
-              : `${end.fileSize - end.position} trailing bytes do not hold a whole batch`,
-          });
-        }
+        const message = walkStoppedEarly(step.value);
+        if (message !== null) onIssue({ file: seg.log, position: step.value.position, message });
         break;
       }
       const b = step.value;
       if (options.fromOffset !== undefined && BigInt(b.header.format === 'v2' ? b.header.lastOffset : b.header.offset) < BigInt(options.fromOffset)) continue;
-      if (!b.crcValid()) onIssue({ file: seg.log, position: b.header.position, message: `batch at byte ${b.header.position}: stored checksum does not match its bytes (corrupt batch)` });
+      if (!b.crcValid()) onIssue({ file: seg.log, position: b.header.position, message: crcFailure(b.header.position) });
       yield b;
     }
   }
@@ -211,12 +204,7 @@ function partitionOf(dir: PartitionDir): Partition {
     dir,
     segments: () => dir.segments,
     summary: (options) => summarizePartition(dir, options),
-    stats: () => {
-      const acc = new StatsAccumulator();
-      acc.startPartition(dir.name);
-      for (const s of dir.segments) if (s.log) accumulateSegment(acc, s.log);
-      return acc.result();
-    },
+    stats: () => statsOfTarget({ kind: 'partition', path: dir.path, dir }).result,
     batches: (options = {}) => batchesOf(dir, options),
     records: (options = {}) => recordsOf(dir, options),
   };
@@ -246,17 +234,8 @@ export { PathError } from './io/path-target.js';
 export type { ReadIssue } from './io/seek.js';
 export type { LogBatch } from './io/log-batch.js';
 export type { LogDir, PartitionDir, SegmentFiles, IrregularEntry, EntryType } from './io/logdir.js';
-export type {
-  LogDirSummary,
-  PartitionSummary,
-  SegmentSummary,
-  IndexSanity,
-  IndexVerdict,
-  StatsResult,
-  Distribution,
-  Problem,
-  SummaryOptions,
-} from './io/partition.js';
+export type { LogDirSummary, PartitionSummary, SegmentSummary, IndexSanity, IndexVerdict, Problem, SummaryOptions } from './io/log-summary.js';
+export type { StatsResult, Distribution } from './io/stats.js';
 export type { Int64 } from './format/int64.js';
 export type { BatchHeader, RecordBatchHeader, LegacyEntryHeader } from './format/batch.js';
 export type { LogRecord, RecordHeader, DecodedRecords } from './format/record.js';

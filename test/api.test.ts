@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { type DiskRecord, LogDamageError, PathError, type ReadIssue, decodeBatchRecords, openLogDir } from '../src/index.js';
 import { HEADER_FIELDS, RecordFields, readRecordFields } from '../src/format/record.js';
 import { readBatches } from '../src/io/batches.js';
-import { summarizeLogDir } from '../src/io/partition.js';
+import { summarizeLogDir } from '../src/io/log-summary.js';
 import { seekOffset } from '../src/io/seek.js';
 import { FIXTURES, HAVE_SHARED, REPO, SHARED, ensureBuilt } from './helpers.js';
 

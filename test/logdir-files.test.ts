@@ -7,8 +7,8 @@ import { auditPath } from '../src/audit/index.js';
 import { lsHasFindings } from '../src/cli/ls.js';
 import { resolvePath } from '../src/io/paths.js';
 import { parseLeaderEpochCheckpoint, parseOffsetCheckpoint } from '../src/format/text-files.js';
-import { computeStats } from '../src/io/path-stats.js';
-import { summarizeLogDir } from '../src/io/partition.js';
+import { computeStats } from '../src/io/stats.js';
+import { summarizeLogDir } from '../src/io/log-summary.js';
 import { lsJson, lsTable } from '../src/view/ls.js';
 import { FIXTURES, HAVE_SHARED, SHARED } from './helpers.js';
 

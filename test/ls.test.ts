@@ -7,7 +7,7 @@ import { buildKsegProgram } from '../src/cli/kseg.js';
 import { defaultLogDir, lsSummary } from '../src/cli/ls.js';
 import { readBatches } from '../src/io/batches.js';
 import { readLogDir } from '../src/io/logdir.js';
-import { type LogDirSummary, summarizeLogDir } from '../src/io/partition.js';
+import { type LogDirSummary, summarizeLogDir } from '../src/io/log-summary.js';
 import { toJson } from '../src/view/json.js';
 import { lsJson, lsTable } from '../src/view/ls.js';
 import { FIXTURES, HAVE_SHARED, REPO, SHARED } from './helpers.js';

@@ -11,7 +11,7 @@ import { runExplain } from '../src/cli/explain.js';
 import { abortedTxnEntries, offsetIndexEntries, timeIndexEntries } from '../src/format/indexes.js';
 import { type LogBatch, readBatches } from '../src/io/batches.js';
 import { readLogDir } from '../src/io/logdir.js';
-import { summarizeLogDir } from '../src/io/partition.js';
+import { summarizeLogDir } from '../src/io/log-summary.js';
 import { readPartitionRecords, seekOffset, seekTime } from '../src/io/seek.js';
 import { LogDirBrowser } from '../src/serve/api.js';
 import { type RunningServer, startServer } from '../src/serve/server.js';

@@ -7,7 +7,7 @@ import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type LogBatch, readBatches } from '../src/io/batches.js';
 import { readLogDir } from '../src/io/logdir.js';
-import { summarizeLogDir } from '../src/io/partition.js';
+import { summarizeLogDir } from '../src/io/log-summary.js';
 import { readPartitionRecords, seekTime } from '../src/io/seek.js';
 import { explainBatch } from '../src/view/explain.js';
 import { lsJson } from '../src/view/ls.js';

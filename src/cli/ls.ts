@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { type LogDirSummary, logDirFromServerProperties, summarizeLogDir } from '../io/partition.js';
+import { type LogDirSummary, logDirFromServerProperties, summarizeLogDir } from '../io/log-summary.js';
 import { PathError, trimTrailingSlashes } from '../io/paths.js';
 import { toJson } from '../view/json.js';
 import { lsJson, lsTable } from '../view/ls.js';

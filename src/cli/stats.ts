@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { statsOfTarget } from '../io/path-stats.js';
+import { statsOfTarget } from '../io/stats.js';
 import { resolvePath, targetLogBytes, trimTrailingSlashes } from '../io/paths.js';
 import { toJson } from '../view/json.js';
 import { createProgress } from '../view/progress.js';

@@ -12,7 +12,7 @@ import { COMPRESSION_NAMES, CompressionType, type CompressionTypeId, type Stream
 import { CodecError } from './errors.js';
 import { unzstd, zstdStream } from './zstd.js';
 
-export { CompressionType, COMPRESSION_NAMES } from './types.js';
+export { CompressionType, COMPRESSION_NAMES, compressionName } from './types.js';
 export type { CompressionTypeId, CompressionName, JavaFailure, StreamContent } from './types.js';
 export { JAVA_MAX_ARRAY, javaArrayFailure, javaText } from './types.js';
 export { CodecError } from './errors.js';

@@ -4,6 +4,11 @@ export type CompressionTypeId = 0 | 1 | 2 | 3 | 4;
 export const COMPRESSION_NAMES = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
 export type CompressionName = (typeof COMPRESSION_NAMES)[number];
 
+/** The name of a compression type id as kseg prints it: Kafka's name, `unknown(N)` for 5-7. */
+export function compressionName(id: number): string {
+  return (COMPRESSION_NAMES as readonly string[])[id] ?? `unknown(${id})`;
+}
+
 /**
  * An exception as Kafka's Java decompression streams throw it (the reference for what a reader of
  * a damaged payload sees): class, message (null for none), and whether it is an IOException, which

@@ -15,7 +15,7 @@ import { decodeProducerSnapshot } from '../format/producer-snapshot.js';
 import { JavaException } from './java-exception.js';
 import { javaAbsolutePath, javaFileName, javaParent, javaParseLong, javaSplitFirstDot } from './java.js';
 import { entryRecords, loadHeader, openSegment, pathTypeOf, sliceWindow, toJavaException, walkEntries } from './log.js';
-import { offsetIndexSanity, timeIndexSanity } from '../io/partition.js';
+import { offsetIndexSanity, timeIndexSanity } from '../io/index-sanity.js';
 import { EntryWalker, type SegmentFile } from '../io/segment-file.js';
 import type { DumpIO } from './output.js';
 import type { DumpReports } from './reports.js';

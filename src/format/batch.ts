@@ -212,3 +212,19 @@ export function decodeBatchHeader(buf: Uint8Array, at: number, position: number)
 export function lastOffsetOf(h: BatchHeader): Int64 {
   return h.format === 'v2' ? h.lastOffset : h.offset;
 }
+
+/**
+ * The time an entry starts at, as far as its header says: a v2 batch's base timestamp, or its max
+ * timestamp where the base one is not a record's time (LogAppendTime, or a delete horizon); a
+ * legacy entry's own timestamp. With maxTimestampOf, the time range `kseg ls` and `kseg stats` show.
+ */
+export function firstTimestampOf(h: BatchHeader): Int64 {
+  if (h.format === 'legacy') return h.timestamp;
+  if (h.timestampType === 'LogAppendTime' || h.hasDeleteHorizon) return h.maxTimestamp;
+  return h.baseTimestamp;
+}
+
+/** The latest time an entry's header gives: a v2 batch's max timestamp, a legacy entry's own. */
+export function maxTimestampOf(h: BatchHeader): Int64 {
+  return h.format === 'legacy' ? h.timestamp : h.maxTimestamp;
+}

@@ -40,11 +40,26 @@ export interface ReadBatchesOptions {
   boundUnverified?: boolean;
 }
 
-/** The result of a walk: the batches, where it stopped, and why. */
+/** Where a walk over a segment's batches stopped, and why. */
 export interface WalkEnd {
   /** Position after the last whole batch. */
   position: number;
   fileSize: number;
-  /** An entry whose size field is < 14 stopped the walk (at `position`). */
-  undersized: { size: number } | null;
+  /**
+   * An entry too small to be one stopped the walk (at `position`): a size field below 14 (any
+   * magic), or a v2 batch shorter than its 61-byte header (`minimum` 49: the size counts the bytes
+   * after the offset and size fields).
+   */
+  undersized: { size: number; minimum: number } | null;
+}
+
+/**
+ * What kseg says of a walk that stopped before the end of its file (`ls`, `stats`, `cat` and the
+ * library's readers alike), or null when it read the file to its end.
+ */
+export function walkStoppedEarly(end: WalkEnd): string | null {
+  const unread = end.fileSize - end.position;
+  if (end.undersized) return `entry size ${end.undersized.size} is below the minimum (${end.undersized.minimum}): the walk stopped here, ${unread} bytes unread`;
+  if (unread > 0) return `${unread} trailing bytes after the last whole batch (truncated write?)`;
+  return null;
 }

@@ -10,8 +10,8 @@ import {
 } from '../format/indexes.js';
 import { type Int64, addInt64, readInt32, readInt64 } from '../format/int64.js';
 import type { LogRecord } from '../format/record.js';
-import { currentBatch } from './batches.js';
-import type { LogBatch, WalkEnd } from './log-batch.js';
+import { isWalkEnd, nextBatch } from './batches.js';
+import { type LogBatch, walkStoppedEarly } from './log-batch.js';
 import { type PartitionDir, type SegmentFiles, parseTopicPartition } from './logdir.js';
 import { EntryWalker, SegmentFile } from './segment-file.js';
 
@@ -109,6 +109,11 @@ function big(v: Int64 | bigint): bigint {
 
 function report(opts: SeekOptions, issue: ReadIssue): void {
   opts.onIssue?.(issue);
+}
+
+/** What kseg says of a batch whose stored checksum fails (cat, the library's records() and batches()). */
+export function crcFailure(position: number): string {
+  return `batch at byte ${position}: stored checksum does not match its bytes (corrupt batch)`;
 }
 
 /**
@@ -293,7 +298,7 @@ export function seekTime(source: SegmentSource, timestamp: Int64, opts: SeekOpti
     const { position, slot } = positionForOffset(seg, fromOffset, opts);
     // As LogSegment.findOffsetByTimestamp: the time index only picks where to start reading; every
     // record from there on counts (one in the same batch before the indexed offset included).
-    for (const pr of scanSegment(seg, position, opts)) {
+    for (const pr of segmentBatchesFrom(seg, position, opts)) {
       // As LogSegment.searchForTimestamp: a batch whose max timestamp is below the target is
       // skipped without decoding (legacy entries: the wrapper's or message's own timestamp).
       const h = pr.batch.header;
@@ -308,7 +313,8 @@ export function seekTime(source: SegmentSource, timestamp: Int64, opts: SeekOpti
   return null;
 }
 
-interface ScannedBatch {
+/** A batch met by a seek's or a read's walk, with its records decoded on first use. */
+interface WalkedBatch {
   batch: LogBatch;
   /** Decoded lazily: only batches the caller looks into are decompressed. */
   readonly records: LogRecord[];
@@ -319,7 +325,7 @@ interface ScannedBatch {
  * The batches of one segment from `start`, detached, each with lazily decoded records. Reports a
  * record-decoding error or a bad CRC once per batch, and where the walk stopped early.
  */
-function* scanSegment(seg: SegmentFiles, start: number, opts: SeekOptions): Generator<ScannedBatch> {
+function* segmentBatchesFrom(seg: SegmentFiles, start: number, opts: SeekOptions): Generator<WalkedBatch> {
   const path = seg.log!;
   const file = new SegmentFile(path, opts.chunk ?? LOG_CHUNK);
   if (opts.stats) opts.stats.filesOpened++;
@@ -332,21 +338,19 @@ function* scanSegment(seg: SegmentFiles, start: number, opts: SeekOptions): Gene
     // Bounded: an entry claiming more than the window whose checksum fails is not read (see
     // ReadBatchesOptions.boundUnverified); its records() says so.
     const walker = new EntryWalker(file, Math.min(start, file.size), file.size, true);
-    let end: WalkEnd | null = null;
-    while (walker.step()) {
-      const position = walker.entryPosition;
-      const frame = walker.frame!;
-      if (frame.magic >= 2 && frame.totalSize < RECORD_BATCH_OVERHEAD) {
-        end = { position, fileSize: file.size, undersized: { size: frame.size } };
+    for (;;) {
+      const step = nextBatch(path, file, walker, true);
+      if (isWalkEnd(step)) {
+        const message = walkStoppedEarly(step);
+        if (message !== null) report(opts, { file: path, position: step.position, message });
         break;
       }
+      const batch = step;
+      const position = batch.header.position;
       if (opts.stats) opts.stats.batches++;
-      const batch = currentBatch(path, file, walker, true);
       let decoded: LogRecord[] | null = null;
       const crcValid = batch.crcValid();
-      if (!crcValid) {
-        report(opts, { file: path, position: position, message: `batch at byte ${position}: stored checksum does not match its bytes (corrupt batch)` });
-      }
+      if (!crcValid) report(opts, { file: path, position, message: crcFailure(position) });
       count();
       yield {
         batch,
@@ -363,12 +367,6 @@ function* scanSegment(seg: SegmentFiles, start: number, opts: SeekOptions): Gene
           return decoded;
         },
       };
-    }
-    if (end === null) end = { position: walker.position, fileSize: file.size, undersized: walker.undersized ? { size: walker.undersized.size } : null };
-    if (end.undersized) {
-      report(opts, { file: path, position: end.position, message: `entry at byte ${end.position} has size ${end.undersized.size}, below the minimum; the rest of the segment (${end.fileSize - end.position} bytes) is unreadable` });
-    } else if (end.position < end.fileSize) {
-      report(opts, { file: path, position: end.position, message: `${end.fileSize - end.position} trailing bytes after the last whole batch (truncated write?)` });
     }
   } finally {
     count();
@@ -440,7 +438,7 @@ export function* readPartitionRecords(source: SegmentSource, options: ReadRecord
   let aborted: ReturnType<typeof abortedRanges> | undefined;
   for (let i = startAt.segmentIndex; i < segs.length; i++) {
     const seg = segs[i]!;
-    for (const sb of scanSegment(seg, i === startAt.segmentIndex ? startAt.position : 0, options)) {
+    for (const sb of segmentBatchesFrom(seg, i === startAt.segmentIndex ? startAt.position : 0, options)) {
       const h = sb.batch.header;
       if (from !== null && lastOffsetOf(h) < from) continue;
       if (end !== null && h.format === 'v2' && big(h.baseOffset) >= end) return;

@@ -2,13 +2,14 @@ import { readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { auditPath } from '../audit/index.js';
 import { auditJson } from '../audit/report-text.js';
-import { type BatchHeader, RECORD_BATCH_OVERHEAD, lastOffsetOf } from '../format/batch.js';
+import { type BatchHeader, lastOffsetOf } from '../format/batch.js';
 import { OFFSET_INDEX_ENTRY_SIZE, TIME_INDEX_ENTRY_SIZE, TXN_INDEX_ENTRY_SIZE, abortedTxnEntries, warmBinarySearch } from '../format/indexes.js';
 import { type Int64, addInt64, normalize } from '../format/int64.js';
-import { type LogBatch, currentBatch, readBatches } from '../io/batches.js';
+import { type LogBatch, isWalkEnd, nextBatch, readBatches } from '../io/batches.js';
+import { noBatchThere } from '../io/batches-at.js';
 import { type PartitionDir, type SegmentFiles, parseTopicPartition, readLogDir, readPartitionDir } from '../io/logdir.js';
 import { resolveDirectory } from '../io/paths.js';
-import { sizeOf, summarizeListing } from '../io/partition.js';
+import { sizeOf, summarizeListing } from '../io/log-summary.js';
 import { IndexReader, type ReadIssue, abortedRanges, newReadStats, readPartitionRecords, seekOffset, seekTime } from '../io/seek.js';
 import { EntryWalker, SegmentFile } from '../io/segment-file.js';
 import { type ExplainBatch, explainBatch } from '../view/explain.js';
@@ -146,16 +147,12 @@ export class LogDirBrowser {
           next = walker.position + (walker.frame?.totalSize ?? 0);
           break;
         }
-        if (!walker.step()) {
-          end = { position: walker.position, fileSize: file.size, undersized: walker.undersized?.size ?? null };
+        const step = nextBatch(path, file, walker, false);
+        if (isWalkEnd(step)) {
+          end = { position: step.position, fileSize: step.fileSize, undersized: step.undersized?.size ?? null };
           break;
         }
-        const frame = walker.frame!;
-        if (frame.magic >= 2 && frame.totalSize < RECORD_BATCH_OVERHEAD) {
-          end = { position: walker.entryPosition, fileSize: file.size, undersized: frame.size };
-          break;
-        }
-        rows.push(batchRow(currentBatch(path, file, walker, false)));
+        rows.push(batchRow(step));
       }
       if (next !== null && next >= file.size) {
         next = null;
@@ -395,11 +392,7 @@ function readBatchAt(path: string, position: number): LogBatch {
   const it = readBatches(path, { start: position, detach: true, boundUnverified: true });
   try {
     const n = it.next();
-    if (n.done) {
-      const end = n.value;
-      const why = end.undersized ? `the entry there has size ${end.undersized.size}, below the minimum (14)` : position >= end.fileSize ? `the file has ${end.fileSize} bytes` : 'no whole batch starts there';
-      throw new RequestError(404, `${path}: byte ${position}: ${why}`);
-    }
+    if (n.done) throw new RequestError(404, `${path}: byte ${position}: ${noBatchThere(n.value)}`);
     return n.value;
   } finally {
     it.return(undefined as never);

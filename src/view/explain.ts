@@ -1,4 +1,4 @@
-import { COMPRESSION_NAMES, crc32, crc32c } from '../codec/index.js';
+import { compressionName, crc32, crc32c } from '../codec/index.js';
 import {
   type LegacyEntryHeader,
   LOG_OVERHEAD,
@@ -87,8 +87,6 @@ function preview(bytes: Uint8Array | null): string | null {
   return `<${bytes.length} bytes, not text>`;
 }
 
-const codecName = (id: number): string => COMPRESSION_NAMES[id] ?? `unknown(${id})`;
-
 /** Rows builder over one byte space: `bytes[i - origin]` is the byte at position i. */
 class Rows {
   readonly rows: ExplainRow[] = [];
@@ -124,7 +122,7 @@ function v2HeaderMeaning(h: RecordBatchHeader, field: string, computedCrc: numbe
     case 'attributes':
       return {
         value: `0x${h.attributes.toString(16).padStart(4, '0')}`,
-        meaning: `compression=${codecName(h.compression)}, timestampType=${h.timestampType}, transactional=${h.isTransactional}, control=${h.isControl}, deleteHorizon=${h.hasDeleteHorizon}`,
+        meaning: `compression=${compressionName(h.compression)}, timestampType=${h.timestampType}, transactional=${h.isTransactional}, control=${h.isControl}, deleteHorizon=${h.hasDeleteHorizon}`,
       };
     case 'lastOffsetDelta':
       return { value: h.lastOffsetDelta, meaning: `last offset = baseOffset + ${h.lastOffsetDelta} = ${h.lastOffset}` };
@@ -153,7 +151,7 @@ function v2HeaderMeaning(h: RecordBatchHeader, field: string, computedCrc: numbe
 
 function v2AttributeBits(h: RecordBatchHeader): ExplainBit[] {
   return [
-    { bits: '0-2', name: 'compression', value: codecName(h.compression) },
+    { bits: '0-2', name: 'compression', value: compressionName(h.compression) },
     { bits: '3', name: 'timestampType', value: h.timestampType },
     { bits: '4', name: 'transactional', value: h.isTransactional },
     { bits: '5', name: 'control', value: h.isControl },
@@ -232,8 +230,8 @@ function explainV2(batch: LogBatch, h: RecordBatchHeader): ExplainBatch {
       P + RECORD_BATCH_OVERHEAD,
       end,
       'records',
-      `${codecName(h.compression)}, ${stored} bytes`,
-      `${what}, compressed into one ${codecName(h.compression)} stream of ${stored} bytes${decoded.decompressed ? `; ${decoded.decompressed.length} bytes decompressed (below)` : ''}`,
+      `${compressionName(h.compression)}, ${stored} bytes`,
+      `${what}, compressed into one ${compressionName(h.compression)} stream of ${stored} bytes${decoded.decompressed ? `; ${decoded.decompressed.length} bytes decompressed (below)` : ''}`,
     );
     sections.push({ space: 'file', title: `batch at byte ${P} of ${batch.file}`, start: P, end, rows: header.rows });
     if (decoded.decompressed) {
@@ -249,7 +247,7 @@ function explainV2(batch: LogBatch, h: RecordBatchHeader): ExplainBatch {
     sizeInBytes: h.sizeInBytes,
     format: 'v2',
     magic: h.magic,
-    codec: codecName(h.compression),
+    codec: compressionName(h.compression),
     recordCount: h.recordCount,
     crc: { algorithm: 'crc32c', stored: h.crc, computed, valid: computed === h.crc, start: P + V2_CRC_START, end: P + h.sizeInBytes },
     attributes: { raw: h.attributes, bits: v2AttributeBits(h) },
@@ -280,7 +278,7 @@ function legacyMessageRows(
     at + 18,
     `${p}attributes`,
     `0x${m.attributes.toString(16).padStart(2, '0')}`,
-    `compression=${codecName(m.attributes & 7)}${ts ? `, timestampType=${(m.attributes & 8) === 0 ? 'CreateTime' : 'LogAppendTime'}` : ''}`,
+    `compression=${compressionName(m.attributes & 7)}${ts ? `, timestampType=${(m.attributes & 8) === 0 ? 'CreateTime' : 'LogAppendTime'}` : ''}`,
     depth,
   );
   let q = at + 18;
@@ -322,7 +320,7 @@ function explainLegacy(batch: LogBatch, h: LegacyEntryHeader): ExplainBatch {
     { offset: h.offset, offsetMeaning: wrapped ? 'offset of the LAST inner message (the wrapper carries it)' : 'offset of this message', size: h.size, crc: h.crc, magic: h.magic, attributes: h.attributes, timestamp: h.timestamp, keySize, key: layout.key, valueSize, value, crcOk: computed === h.crc },
     0,
     '',
-    wrapped ? `the inner messages, compressed as one ${codecName(h.compression)} stream` : 'value bytes',
+    wrapped ? `the inner messages, compressed as one ${compressionName(h.compression)} stream` : 'value bytes',
   );
   if (reached < end) rows.add(reached, end, 'undecoded', null, 'bytes past the message fields', 0);
   sections.push({ space: 'file', title: `${wrapped ? 'compressed wrapper message' : 'message'} at byte ${P} of ${batch.file}`, start: P, end, rows: rows.rows });
@@ -365,13 +363,13 @@ function explainLegacy(batch: LogBatch, h: LegacyEntryHeader): ExplainBatch {
     sizeInBytes: h.sizeInBytes,
     format: 'legacy',
     magic: h.magic,
-    codec: codecName(h.compression),
+    codec: compressionName(h.compression),
     recordCount: decoded.records.length,
     crc: { algorithm: 'crc32', stored: h.crc, computed, valid: computed === h.crc, start: P + 16, end: P + h.sizeInBytes },
     attributes: {
       raw: h.attributes,
       bits: [
-        { bits: '0-2', name: 'compression', value: codecName(h.compression) },
+        { bits: '0-2', name: 'compression', value: compressionName(h.compression) },
         ...(h.magic === 1 ? [{ bits: '3', name: 'timestampType', value: h.timestampType }] : []),
       ],
     },

@@ -1,4 +1,4 @@
-import type { IndexSanity, LogDirSummary, PartitionSummary, Problem, SegmentSummary } from '../io/partition.js';
+import type { IndexSanity, LogDirSummary, PartitionSummary, Problem, SegmentSummary } from '../io/log-summary.js';
 import { SCHEMA_VERSIONS, int64Json } from './json.js';
 import { type Cell, formatBytes, formatTimestamp, renderTable } from './table.js';
 

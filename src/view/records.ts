@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
-import { COMPRESSION_NAMES } from '../codec/index.js';
-import { type BatchHeader, lastOffsetOf } from '../format/batch.js';
+import { compressionName } from '../codec/index.js';
+import { lastOffsetOf } from '../format/batch.js';
 import type { Int64 } from '../format/int64.js';
 import type { LogRecord } from '../format/record.js';
 import { decodeControlRecord, decodeCoordinatorRecord, decodeMetadataMessage, toJsonValue } from '../format/schema/index.js';
@@ -97,10 +97,6 @@ export function isoTime(ts: Int64): string | null {
   return iso;
 }
 
-function codecName(h: BatchHeader): string {
-  return COMPRESSION_NAMES[h.compression] ?? `unknown(${h.compression})`;
-}
-
 export interface BatchJson {
   file: string;
   position: number;
@@ -139,7 +135,7 @@ function newBatchJson(pr: Pick<PartitionRecord, 'batch' | 'crcValid'>): BatchJso
     position: h.position,
     sizeInBytes: h.sizeInBytes,
     magic: h.magic,
-    codec: codecName(h),
+    codec: compressionName(h.compression),
     baseOffset: v2 ? int64Json(h.baseOffset) : null,
     lastOffset: int64Json(lastOffsetOf(h)),
     recordCount: v2 ? h.recordCount : null,

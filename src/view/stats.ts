@@ -1,11 +1,10 @@
-import type { Distribution, Problem, StatsResult } from '../io/partition.js';
-import type { StatsTarget } from '../io/path-stats.js';
+import type { Distribution, Problem, StatsResult, StatsTarget } from '../io/stats.js';
 import { SCHEMA_VERSIONS, int64Json } from './json.js';
 import { type Cell, formatBytes, formatTimestamp, renderKeyValue, renderTable } from './table.js';
 
 /** `kseg stats` views: the JSON document (schema/stats.schema.json) and the text report. */
 
-export type { StatsTarget } from '../io/path-stats.js';
+export type { StatsTarget } from '../io/stats.js';
 
 const j = (v: number | bigint | null): number | string | null => (v === null ? null : int64Json(v));
 const round = (v: number | null, digits = 3): number | null => (v === null ? null : Number(v.toFixed(digits)));
