@@ -19,7 +19,7 @@ const result = await build({
   absWorkingDir: root,
   entryPoints: ['dist/cli/kseg.js', 'dist/cli/dump-log.js', 'dist/dump/parallel-worker.js', 'dist/serve/serve-worker.js'],
   outdir: 'dist/bundle',
-  // parallel.ts looks for ./parallel-worker.js next to itself, src/serve/background.ts for
+  // dump/worker-pool.ts looks for ./parallel-worker.js next to itself, src/serve/background.ts for
   // ./serve-worker.js: the bundles sit side by side.
   entryNames: '[name]',
   bundle: true,

@@ -13,8 +13,12 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outDir = path.join(root, 'node_modules/.cache/kseg-tools');
 
-/** Bundles `entry` (a path relative to the repo) and imports it. */
-export async function importTs(entry) {
+/**
+ * Bundles `entry` (a path relative to the repo) into one ES module under node_modules/.cache/kseg-tools/
+ * and returns its path (the caller removes it). Also what the parallel dump's tests give the dump as
+ * its workers' script: the worker built from the same sources as the code under test.
+ */
+export async function bundleTs(entry) {
   mkdirSync(outDir, { recursive: true });
   const outfile = path.join(outDir, `${path.basename(entry, '.ts')}.${process.pid}.mjs`);
   await build({
@@ -38,6 +42,12 @@ export async function importTs(entry) {
     ],
     logLevel: 'warning',
   });
+  return outfile;
+}
+
+/** Bundles `entry` (a path relative to the repo) and imports it. */
+export async function importTs(entry) {
+  const outfile = await bundleTs(entry);
   try {
     return await import(pathToFileURL(outfile).href);
   } finally {

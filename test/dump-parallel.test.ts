@@ -2,37 +2,47 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MUTATION_KINDS, type MutationSpec, applyMutation } from './fuzz/mutations.js';
 import { crc32c } from '../src/codec/index.js';
 import { RECORD_BATCH_LAYOUT, V2_CRC_START } from '../src/format/batch.js';
 import { ByteSink } from '../src/dump/output.js';
-import { SHALLOW_FACTOR, closeDumpWorkers, parallelStats, parallelTuning } from '../src/dump/parallel.js';
+import { SHALLOW_FACTOR, closeDumpWorkers } from '../src/dump/parallel.js';
 import { runDumpLogAsync } from '../src/dump/run.js';
 import { formatChunk } from '../src/dump/parallel-chunk.js';
 import { openSegment } from '../src/dump/log.js';
-import { FIXTURES, HAVE_SHARED, REPO, SHARED, buildSegment, dumpInProcess, fixtureBatches as batchesOf } from './helpers.js';
+import { type ParallelTuning, newDumpCounters } from '../src/dump/tuning.js';
+import { bundleTs } from '../scripts/ts-tool.mjs';
+import { FIXTURES, HAVE_SHARED, REPO, SHARED, buildSegment, dumpInProcess, ensureBuilt, fixtureBatches as batchesOf } from './helpers.js';
 
 /**
  * The parallel deep dump (src/dump/parallel.ts) against the serial one, on segments built from
  * real fixture batches: with the size threshold lowered, a segment of ~1 MB is cut into ~30
  * chunks, and every run must print exactly what the serial run prints (stdout, stderr, exit code),
  * including damaged copies whose failures land in any chunk, windows cut by --max-bytes, and
- * non-consecutive offsets across chunk boundaries. The workers run from dist/ (built here).
+ * non-consecutive offsets across chunk boundaries. The workers run src/dump/parallel-worker.ts,
+ * bundled here from the same sources as the code under test (scripts/ts-tool.mjs).
  */
 const MIN_BYTES = 256 * 1024; // chunks of MIN_BYTES / 8 = 32 KiB
-process.env.KSEG_PARALLEL_MIN_BYTES = String(MIN_BYTES);
-delete process.env.KSEG_PARALLEL_CHUNK_BYTES;
 
 const dir = mkdtempSync(join(tmpdir(), 'kseg-parallel-'));
 
-beforeAll(() => {
-  const r = spawnSync('npm', ['run', 'build'], { cwd: REPO, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`build failed: ${r.stdout}${r.stderr}`);
+/** The parallel dump's settings for every run here (the main thread's parts change per run, see TUNINGS). */
+const parallelTuning: ParallelTuning = { minBytes: MIN_BYTES, direct: true, held: true };
+/** What the runs here counted: proof that the parallel path ran, on how many chunks, by which thread, how often it fell back. */
+const counters = newDumpCounters();
+const parallelStats = counters.parallel;
+let workerBundle: string | null = null;
+
+beforeAll(async () => {
+  workerBundle = await bundleTs('src/dump/parallel-worker.ts');
+  parallelTuning.workerScript = pathToFileURL(workerBundle);
 }, 120_000);
 afterAll(async () => {
   await closeDumpWorkers();
   rmSync(dir, { recursive: true, force: true });
+  if (workerBundle !== null) rmSync(workerBundle, { force: true });
 });
 
 const field = (name: string) => RECORD_BATCH_LAYOUT.find((f) => f.field === name)!.offset;
@@ -78,7 +88,7 @@ async function dumpAsync(args: readonly string[]): Promise<Run> {
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   const io = { out: new ByteSink((c) => out.push(Buffer.from(c))), err: new ByteSink((c) => err.push(Buffer.from(c))), cwd: dir };
-  const code = await runDumpLogAsync(args, io);
+  const code = await runDumpLogAsync(args, io, { parallel: parallelTuning, counters });
   return { stdout: Buffer.concat(out), stderr: Buffer.concat(err), code };
 }
 
@@ -204,7 +214,7 @@ describe.skipIf(availableParallelism() < 2)('parallel deep dump == serial dump',
     expect(err.split('\n').filter((l) => l.includes('is followed by')).length).toBeGreaterThan(100);
     expect(r.chunks).toBeGreaterThan(60);
     // Chunk edges at every batch: each chunk boundary is also a gap or not, the report is the same.
-    process.env.KSEG_PARALLEL_CHUNK_BYTES = '1';
+    parallelTuning.chunkBytes = 1;
     try {
       const small = buildSegment(batchesOf('plain-0', ['00000000000000000000.log']), MIN_BYTES + 1000, 0, (i) => (i % 3 === 1 ? 2 : 0));
       const g = join(dir, '00000000000000000000.gaps.log');
@@ -212,7 +222,7 @@ describe.skipIf(availableParallelism() < 2)('parallel deep dump == serial dump',
       const s = await compare(['--print-data-log', '--files', g]);
       expect(s.chunks).toBeGreaterThan(100);
     } finally {
-      delete process.env.KSEG_PARALLEL_CHUNK_BYTES;
+      delete parallelTuning.chunkBytes;
     }
   });
 
@@ -275,8 +285,7 @@ describe.skipIf(availableParallelism() < 2)('parallel deep dump == serial dump',
     writeFileSync(f, Buffer.concat(batches));
     const large = join(dir, '00000000000000000006.log');
     writeFileSync(large, Buffer.concat(batches.slice(1)));
-    const saved = process.env.KSEG_PARALLEL_MIN_BYTES;
-    process.env.KSEG_PARALLEL_MIN_BYTES = String(Math.floor(MIN_BYTES / SHALLOW_FACTOR));
+    parallelTuning.minBytes = Math.floor(MIN_BYTES / SHALLOW_FACTOR);
     try {
       const fallbacks = parallelStats.fallbacks;
       const r = await compare(['--files', f]);
@@ -286,7 +295,7 @@ describe.skipIf(availableParallelism() < 2)('parallel deep dump == serial dump',
       for (const mode of [[], ['--deep-iteration']]) expect((await dumpAsync([...mode, '--files', large])).code).toBe(0);
       expect(parallelStats.files).toBe(files);
     } finally {
-      process.env.KSEG_PARALLEL_MIN_BYTES = saved;
+      parallelTuning.minBytes = MIN_BYTES;
     }
   });
 
@@ -365,6 +374,7 @@ describe.skipIf(availableParallelism() < 2)('parallel deep dump == serial dump',
       deepIteration: false,
       skipRecordMetadata: false,
       maxBytes: 2147483647,
+      recordLines: true,
       args: [],
     };
     const opts = { printContents: false, deepIteration: false, skipRecordMetadata: false, maxBytes: 2147483647, parser: null as never };
@@ -381,6 +391,7 @@ describe.skipIf(availableParallelism() < 2)('parallel deep dump == serial dump',
   });
 
   it('the launcher (bin/kafka-dump-log.js) takes the parallel path, byte for byte', () => {
+    ensureBuilt('dist/bundle/parallel-worker.js');
     const bin = resolve(REPO, 'bin/kafka-dump-log.js');
     for (const mode of [['--print-data-log'], ['--deep-iteration', '--max-bytes', '700001']]) {
       const args = [...mode, '--files', `${PLAIN},${SNAPPY}`];
@@ -414,8 +425,7 @@ describe.skipIf(availableParallelism() < 2)('recorded Kafka 4.3 runs through the
         .split('\n')
         .filter(Boolean)
         .map((l) => l.split('\t'));
-      const saved = process.env.KSEG_PARALLEL_MIN_BYTES;
-      process.env.KSEG_PARALLEL_MIN_BYTES = '4096';
+      parallelTuning.minBytes = 4096;
       const filesBefore = parallelStats.files;
       try {
         for (const tuning of TUNINGS) {
@@ -425,7 +435,7 @@ describe.skipIf(availableParallelism() < 2)('recorded Kafka 4.3 runs through the
             const out: Buffer[] = [];
             const err: Buffer[] = [];
             const io = { out: new ByteSink((c) => out.push(Buffer.from(c))), err: new ByteSink((c) => err.push(Buffer.from(c))), cwd: corpus.cwd };
-            const got = await runDumpLogAsync(args, io);
+            const got = await runDumpLogAsync(args, io, { parallel: parallelTuning, counters });
             const norm = (b: Buffer[]) => Buffer.concat(b).toString('utf8').split(corpus.cwd).join('@CWD@');
             const same =
               got === Number(code) &&
@@ -437,7 +447,7 @@ describe.skipIf(availableParallelism() < 2)('recorded Kafka 4.3 runs through the
         }
       } finally {
         Object.assign(parallelTuning, TUNINGS[0]);
-        process.env.KSEG_PARALLEL_MIN_BYTES = saved;
+        parallelTuning.minBytes = MIN_BYTES;
       }
       // Files of every corpus went through the parallel path (fixtures' small segments too).
       expect(parallelStats.files - filesBefore).toBeGreaterThan(corpus.label === 'fixtures/kraft' ? 0 : 20);

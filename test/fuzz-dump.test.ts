@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MUTATION_KINDS, type MutationSpec, applyMutation } from './fuzz/mutations.js';
-import { recordLines } from '../src/dump/record-lines.js';
+import { newDumpCounters } from '../src/dump/tuning.js';
 import { readBatches } from '../src/io/batches.js';
 import { FIXTURES, dumpInProcess } from './helpers.js';
 
@@ -86,13 +86,7 @@ describe('the fast record-line writer under mutation of real segments', () => {
         try {
           const args = [...MODES[m + 1]!, '--files', target.log];
           const fast = dumpInProcess(args, dir);
-          recordLines.enabled = false;
-          let general;
-          try {
-            general = dumpInProcess(args, dir);
-          } finally {
-            recordLines.enabled = true;
-          }
+          const general = dumpInProcess(args, dir, { recordLines: false });
           expect(fast.code).toBe(general.code);
           expect(fast.stderr.toString('latin1')).toBe(general.stderr.toString('latin1'));
           expect(fast.stdout.equals(general.stdout)).toBe(true);
@@ -107,11 +101,11 @@ describe('the fast record-line writer under mutation of real segments', () => {
   it('is used: every data batch of real v2 segments (each codec) goes through it', () => {
     for (const target of targets.slice(0, 4)) {
       const dataBatches = [...readBatches(target.log)].filter((b) => b.header.format === 'v2' && !b.header.isControl).length;
-      recordLines.written = 0;
-      const r = dumpInProcess(['--print-data-log', '--files', target.log], dir);
+      const counters = newDumpCounters();
+      const r = dumpInProcess(['--print-data-log', '--files', target.log], dir, { counters });
       expect(r.code).toBe(0);
       expect(dataBatches).toBeGreaterThan(0);
-      expect(recordLines.written).toBe(dataBatches);
+      expect(counters.recordLineBatches).toBe(dataBatches);
     }
   });
 });

@@ -6,6 +6,7 @@ import { crc32c } from '../src/codec/index.js';
 import { RECORD_BATCH_LAYOUT, V2_CRC_START } from '../src/format/batch.js';
 import { ByteSink } from '../src/dump/output.js';
 import { runDumpLog } from '../src/dump/run.js';
+import type { DumpTuning } from '../src/dump/tuning.js';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** Ground truth from a real broker and the real Kafka 4.3 tool, beside the repo. */
@@ -18,7 +19,7 @@ if (!HAVE_SHARED) {
 }
 
 /** Runs kafka-dump-log in-process through the same entry point as the binary. */
-export function dumpInProcess(args: readonly string[], cwd: string): { stdout: Buffer; stderr: Buffer; code: number } {
+export function dumpInProcess(args: readonly string[], cwd: string, tuning: DumpTuning = {}): { stdout: Buffer; stderr: Buffer; code: number } {
   const outChunks: Buffer[] = [];
   const errChunks: Buffer[] = [];
   const io = {
@@ -26,7 +27,7 @@ export function dumpInProcess(args: readonly string[], cwd: string): { stdout: B
     err: new ByteSink((c) => errChunks.push(Buffer.from(c))),
     cwd,
   };
-  const code = runDumpLog(args, io);
+  const code = runDumpLog(args, io, tuning);
   return { stdout: Buffer.concat(outChunks), stderr: Buffer.concat(errChunks), code };
 }
 

@@ -2,7 +2,6 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { frameChainMemo } from '../src/dump/index-files.js';
 import { bytesOfFirst, buildSegment, dumpInProcess, fixtureBatches } from './helpers.js';
 
 /**
@@ -47,13 +46,7 @@ function timeEntry(timestamp: bigint, offset: number): Buffer {
 }
 
 function dumpBothWays(args: string[]) {
-  frameChainMemo.enabled = false;
-  let naive;
-  try {
-    naive = dumpInProcess(args, dir);
-  } finally {
-    frameChainMemo.enabled = true;
-  }
+  const naive = dumpInProcess(args, dir, { frameChains: false });
   const memo = dumpInProcess(args, dir);
   expect(memo.stderr.toString('utf8'), args.join(' ')).toBe(naive.stderr.toString('utf8'));
   expect(memo.code, args.join(' ')).toBe(naive.code);

@@ -86,7 +86,7 @@ export function dumpIndex(path: string, opts: { sanityOnly: boolean; verifyOnly:
 }
 
 /** DumpLogSegments.dumpTimeIndex for a `.timeindex` file. */
-export function dumpTimeIndex(path: string, opts: { sanityOnly: boolean; verifyOnly: boolean }, io: DumpIO, reports: DumpReports): void {
+export function dumpTimeIndex(path: string, opts: { sanityOnly: boolean; verifyOnly: boolean; frameChains: boolean }, io: DumpIO, reports: DumpReports): void {
   const base = baseOffsetOf(javaFileName(path));
   const { abs, logPath, indexPath } = siblings(path, io);
   const log = openSegment(logPath);
@@ -103,7 +103,7 @@ export function dumpTimeIndex(path: string, opts: { sanityOnly: boolean; verifyO
       return;
     }
     let prev: Int64 = -1;
-    const chains = new FrameChains(log, logPath);
+    const chains = new FrameChains(log, logPath, opts.frameChains);
     for (let i = 0; i < entries; i++) {
       const e = timeIndexEntry(timeIndex, i, base);
       if (i > 0 && e.offset === base) return;
@@ -152,12 +152,10 @@ export function dumpTimeIndex(path: string, opts: { sanityOnly: boolean; verifyO
  * before each time-index entry's search (quadratic on big segments). Framing from a position is
  * deterministic, so a position on a chain already framed has that chain's outcome: the chain is
  * framed once, and kept as every CHECKPOINT-th position plus a cursor, so memory stays small
- * whatever the segment (a position per batch of a 1 GiB segment was ~100 MB).
+ * whatever the segment (a position per batch of a 1 GiB segment was ~100 MB). With `memo` off
+ * (DumpTuning.frameChains), every position is framed again, as Kafka does (tests compare the two).
  */
 const CHECKPOINT = 256;
-
-/** Off: every time-index entry frames the log from its position again, as Kafka does (tests compare the two). */
-export const frameChainMemo = { enabled: true };
 
 class FrameChains {
   /** The chain framed last: from `start` to `end`, and how it ended. */
@@ -172,11 +170,12 @@ class FrameChains {
   constructor(
     private readonly log: SegmentFile,
     private readonly logPath: string,
+    private readonly memo: boolean,
   ) {}
 
   /** Throws the failure of framing [pos, end), if it fails. */
   check(pos: number, end: number): void {
-    if (!frameChainMemo.enabled || !this.onChain(pos, end)) this.frame(pos, end);
+    if (!this.memo || !this.onChain(pos, end)) this.frame(pos, end);
     if (this.failure !== null) throw this.failure;
   }
 

@@ -20,6 +20,7 @@ import { type ByteSink, type DumpIO, type Label, label, labelOf, putDecimal, put
 import { formatControlRecord } from './parsers/index.js';
 import { L_HEADER_KEYS, L_KEY_SIZE, L_RECORD_OFFSET, L_SEQUENCE, L_TIMESTAMP, L_VALUE_SIZE, writeRecordLines } from './record-lines.js';
 import type { DumpReports } from './reports.js';
+import type { DumpTuning } from './tuning.js';
 
 /** What a record's key and value print as; undefined parts are not printed. */
 export interface RecordText {
@@ -38,6 +39,8 @@ export interface DumpLogOptions {
   skipRecordMetadata: boolean;
   maxBytes: number;
   parser: RecordTextParser;
+  /** The fast paths' switches and counters (tuning.ts); absent: every fast path on. */
+  tuning?: DumpTuning;
 }
 
 const INT_MAX = 2147483647;
@@ -430,9 +433,12 @@ function dumpRecords(
   gap: OffsetGap,
   lastOffsetIn: Int64 | null,
 ): Int64 | null {
-  if (h.format === 'v2' && (!opts.printContents || opts.parser.bytesAsText === true)) {
+  if (h.format === 'v2' && opts.tuning?.recordLines !== false && (!opts.printContents || opts.parser.bytesAsText === true)) {
     const last = writeRecordLines(out, buf, at, h, opts, gap, lastOffsetIn);
-    if (last !== undefined) return last;
+    if (last !== undefined) {
+      if (opts.tuning?.counters) opts.tuning.counters.recordLineBatches++;
+      return last;
+    }
   }
   let lastOffset = lastOffsetIn;
   const decoded = entryRecords(buf, at, h);

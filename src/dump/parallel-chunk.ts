@@ -5,6 +5,12 @@ import { type DumpLogOptions, formatRange } from './log.js';
 import type { ByteSink } from './output.js';
 
 /**
+ * The unit of work of a parallel dump, and what the main thread and its workers say about it:
+ * parallel.ts schedules chunks, worker-pool.ts hands them to workers, parallel-worker.ts formats
+ * them there, and the main thread formats some itself; all with formatChunk.
+ */
+
+/**
  * A chunk of a parallel dump (parallel.ts): the batches from `start` (from the first plausible
  * entry at or after it, if `speculative`) to the first entry at or after `stopAt`, formatted as in
  * the serial dump.
@@ -22,6 +28,8 @@ export interface ChunkJob {
   deepIteration: boolean;
   skipRecordMetadata: boolean;
   maxBytes: number;
+  /** DumpTuning.recordLines. */
+  recordLines: boolean;
   /** The command line: a worker builds the same record parser from it. */
   args: readonly string[];
 }
@@ -40,6 +48,26 @@ export interface ChunkOutcome {
   pairs: Int64[];
   error: { javaClass: string; javaMessage: string | null } | { internal: string } | null;
 }
+
+/** Size of the shared parts a worker writes its output into (see parallel-worker.ts). */
+export const PART_BYTES = 1 << 20;
+/** Shared parts per worker: the output held in memory per worker. */
+export const PARTS_PER_WORKER = 12;
+
+/** An output piece from a worker: a filled shared part (its index and length). */
+export type OutputPiece = { part: number; length: number };
+
+/** A chunk's result as a worker sends it (pieces not yet mapped to the main thread's views). */
+export type WorkerChunkResult = ChunkOutcome & { id: number; parts: OutputPiece[] };
+
+/** A formatted chunk: its output, in order (up to the failure, if there was one), and how its walk went. */
+export type ChunkResult = ChunkOutcome & { parts: Uint8Array[] };
+
+/** Messages to a worker: a chunk to format (`id` names it in the answers), or the end of a dump (its file may close). */
+export type ToWorker = (ChunkJob & { id: number }) | { close: number };
+
+/** Messages from a worker: it is ready; where a speculative chunk starts, output pieces of a chunk in progress, then the chunk's result. */
+export type WorkerMessage = { ready: true } | { id: number; start: number | null; parts?: undefined } | { id: number; partial: OutputPiece[] } | WorkerChunkResult;
 
 /**
  * Formats a chunk into `out` with the serial code (formatRange), on a worker or on the main

@@ -3,13 +3,13 @@ import type { SegmentFile } from '../io/segment-file.js';
 import { type RecordTextParser, openSegment } from './log.js';
 import { DumpOptions } from './options.js';
 import { ByteSink } from './output.js';
-import { type ChunkJob, formatChunk } from './parallel-chunk.js';
-import { type OutputPiece, PART_BYTES, type WorkerChunkResult } from './parallel.js';
+import { type ChunkJob, type OutputPiece, PART_BYTES, type ToWorker, type WorkerChunkResult, type WorkerMessage, formatChunk } from './parallel-chunk.js';
 import { messageParser } from './run.js';
 
 /**
- * A worker of the parallel dump (parallel.ts): formats one chunk of batches at a time with the
- * serial code and returns its output, where it started and stopped, record offsets and failure.
+ * A worker of the parallel dump (parallel.ts schedules, worker-pool.ts runs the workers): formats
+ * one chunk of batches at a time with the serial code and returns its output, where it started and
+ * stopped, record offsets and failure (the messages: parallel-chunk.ts).
  */
 let parts: OutputPiece[] = [];
 /** The chunk being formatted (its output pieces are sent on as they fill). */
@@ -52,7 +52,7 @@ const sink = new ByteSink(
 /** Sends the filled parts of the chunk in progress to the main thread. */
 function send(): void {
   if (parts.length === 0) return;
-  parentPort!.postMessage({ id: current, partial: parts });
+  parentPort!.postMessage({ id: current, partial: parts } satisfies WorkerMessage);
   parts = [];
 }
 
@@ -110,20 +110,21 @@ function run(job: ChunkJob & { id: number }): WorkerChunkResult {
     skipRecordMetadata: job.skipRecordMetadata,
     maxBytes: job.maxBytes,
     parser: parserOf(job.args),
+    tuning: { recordLines: job.recordLines },
   };
-  const outcome = formatChunk(() => fileOf(job), job, opts, sink, (start) => parentPort!.postMessage({ id: job.id, start }));
+  const outcome = formatChunk(() => fileOf(job), job, opts, sink, (start) => parentPort!.postMessage({ id: job.id, start } satisfies WorkerMessage));
   sink.flush();
   return { id: job.id, parts, ...outcome };
 }
 
-parentPort!.on('message', (msg: (ChunkJob & { id: number }) | { close: number }) => {
+parentPort!.on('message', (msg: ToWorker) => {
   if ('close' in msg) {
     if (open !== null && open.dump === msg.close) closeFile();
     return;
   }
   const r = run(msg);
-  parentPort!.postMessage(r);
+  parentPort!.postMessage(r satisfies WorkerMessage);
 });
 
 // Ready: the main thread gives this worker chunks from now on (until then it formats them itself).
-parentPort!.postMessage({ ready: true });
+parentPort!.postMessage({ ready: true } satisfies WorkerMessage);

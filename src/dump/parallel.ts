@@ -1,29 +1,26 @@
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import type * as WorkerThreads from 'node:worker_threads';
-import type { MessagePort, Worker } from 'node:worker_threads';
 import { HEADER_SIZE_UP_TO_MAGIC, frameAt } from '../format/batch.js';
 import { type Int64, addInt64 } from '../format/int64.js';
 import { JavaException } from './java-exception.js';
-import { type DumpLogOptions, type OffsetGap, type OpenedLog, dumpOpenedLog, formatRange, openLog, trailingBytesLine } from './log.js';
+import { type DumpLogOptions, type OffsetGap, type OpenedLog, type RangeContext, dumpOpenedLog, formatRange, openLog, trailingBytesLine } from './log.js';
 import { ByteSink, type DumpIO } from './output.js';
-import { type ChunkJob, type ChunkOutcome, formatChunk } from './parallel-chunk.js';
+import { type ChunkJob, type ChunkResult, PART_BYTES, formatChunk } from './parallel-chunk.js';
 import type { DumpReports } from './reports.js';
+import { type ParallelCounters, type ParallelTuning, PARALLEL_MIN_BYTES } from './tuning.js';
+import { type WorkerPool, defaultWorkerScript, workerPool } from './worker-pool.js';
 
 /**
  * Dumps of large `.log`/`.checkpoint` files on several cores. The file is cut into ranges of equal
- * size, formatted with the serial code (formatChunk: formatRange in log.ts) by worker threads and by
- * the main thread itself. Where batches start is only known by walking from the file's start, so a
- * range formatted ahead of the walk starts at the first plausible entry of its range (framing,
- * header and checksum valid, see io/segment-file.ts) and goes on past the range's end to the first
- * entry at or after it. The main thread writes the ranges strictly in file order and uses one only
- * if its start is where the previous range's walk stopped: always, in a real segment. Otherwise
- * (damage that hides a batch's start, or a batch stored inside a record) it drops the later ranges
- * and dumps the rest of the file itself, serially. It also merges the non-consecutive offsets as
- * the serial walk finds them, and on the first range that failed writes its partial output and
- * throws its exception.
+ * size, formatted with the serial code (formatChunk: formatRange in log.ts) by worker threads
+ * (worker-pool.ts) and by the main thread itself. Where batches start is only known by walking from
+ * the file's start, so a range formatted ahead of the walk starts at the first plausible entry of
+ * its range (framing, header and checksum valid, see io/segment-file.ts) and goes on past the
+ * range's end to the first entry at or after it. The main thread writes the ranges strictly in
+ * file order and uses one only if its start is where the previous range's walk stopped: always, in
+ * a real segment. Otherwise (damage that hides a batch's start, or a batch stored inside a record)
+ * it drops the later ranges and dumps the rest of the file itself, serially. It also merges the
+ * non-consecutive offsets as the serial walk finds them, and on the first range that failed writes
+ * its partial output and throws its exception.
  *
  * The main thread is one of the formatters (a machine of n cores runs n - 1 workers): while the
  * workers start it formats the ranges at the walk's position straight into the output (exactly
@@ -32,8 +29,9 @@ import type { DumpReports } from './reports.js';
  * file size (see PARTS_PER_WORKER and HELD_MAX).
  */
 
-/** Files (their dumped window) below this size are dumped serially. Env: KSEG_PARALLEL_MIN_BYTES. */
-export const PARALLEL_MIN_BYTES = 64 * 1024 * 1024;
+export { PARALLEL_MIN_BYTES } from './tuning.js';
+export { closeDumpWorkers } from './worker-pool.js';
+
 /**
  * Shallow dumps do far less work per byte, so a worker's start (~70 ms, ~0.1 s of CPU) pays off
  * only on larger windows: they go parallel from this many times the deep threshold (see
@@ -41,42 +39,16 @@ export const PARALLEL_MIN_BYTES = 64 * 1024 * 1024;
  */
 export const SHALLOW_FACTOR = 3;
 
-/** Size of the shared parts a worker writes its output into (see parallel-worker.ts). */
-export const PART_BYTES = 1 << 20;
-/** Shared parts per worker: the output held in memory per worker. */
-export const PARTS_PER_WORKER = 12;
 /** Ranges a worker is given ahead (the one it formats and the next). */
 const AHEAD_PER_WORKER = 2;
 /** Ranges the main thread formats into memory ahead of the one being written. */
 const HELD_MAX = 3;
 
-/** An output piece from a worker: a filled shared part (its index and length). */
-export type OutputPiece = { part: number; length: number };
-
-/**
- * Which parts the main thread plays, for tests (both, in use): formatting the ranges at the walk
- * straight out while no range is ahead (`direct`: off, it waits for the workers), and formatting
- * ranges ahead into memory while the one being written is on a worker (`held`).
- */
-export const parallelTuning = { direct: true, held: true };
-
-/** Counters of the parallel path (for tests: proof that it ran, on how many chunks, by which thread, and how often it fell back). */
-export const parallelStats = { files: 0, chunks: 0, direct: 0, held: 0, fallbacks: 0 };
-
-function envBytes(name: string, fallback: number): number {
-  const v = Number(process.env[name]);
-  return Number.isSafeInteger(v) && v > 0 ? v : fallback;
-}
-
-/** A chunk's result as a worker sends it (pieces not yet mapped to the main thread's views). */
-export type WorkerChunkResult = ChunkOutcome & { id: number; parts: OutputPiece[] };
-
-/** A formatted chunk: its output, in order (up to the failure, if there was one), and how its walk went. */
-export type ChunkResult = ChunkOutcome & { parts: Uint8Array[] };
-
 /**
  * DumpLogSegments.dumpLog, on several threads when the window is large (64 MiB deep, 192 MiB
- * shallow) and the machine has more than one core; otherwise exactly the serial dumpLog.
+ * shallow, unless `tuning.minBytes` says) and the machine has more than one core; otherwise
+ * exactly the serial dumpLog. `workerArgs`: the command line a worker rebuilds the record parser
+ * from, null when the parser has state across records (the dump stays serial).
  */
 export async function dumpLogAsync(
   path: string,
@@ -84,25 +56,35 @@ export async function dumpLogAsync(
   io: DumpIO,
   reports: DumpReports,
   workerArgs: readonly string[] | null,
+  tuning: ParallelTuning = {},
+  counters?: ParallelCounters,
 ): Promise<void> {
   const log = openLog(path, opts, io);
   try {
     const threads = Math.min(availableParallelism(), 8);
-    const minBytes = envBytes('KSEG_PARALLEL_MIN_BYTES', PARALLEL_MIN_BYTES) * (opts.deepIteration ? 1 : SHALLOW_FACTOR);
-    const range = rangeBytes(opts);
-    if (workerArgs === null || threads < 2 || log.windowEnd < minBytes || firstEntryBytes(log) > rangeBytes({ deepIteration: true }) / 4) {
+    const minBytes = tuning.minBytes ?? PARALLEL_MIN_BYTES;
+    const large = log.windowEnd >= minBytes * (opts.deepIteration ? 1 : SHALLOW_FACTOR) && firstEntryBytes(log) <= rangeBytes(minBytes, { deepIteration: true }) / 4;
+    const script = workerArgs === null || threads < 2 || !large ? null : (tuning.workerScript ?? defaultWorkerScript());
+    if (script === null) {
       dumpOpenedLog(log, path, opts, io, reports);
       return;
     }
-    await dumpParallel(log, path, opts, io, reports, workerArgs, threads, envBytes('KSEG_PARALLEL_CHUNK_BYTES', range));
+    const dump = new ParallelDump(log, path, opts, io, reports, {
+      pool: workerPool(threads - 1, script),
+      args: workerArgs!,
+      chunkBytes: tuning.chunkBytes ?? rangeBytes(minBytes, opts),
+      direct: tuning.direct ?? true,
+      held: tuning.held ?? true,
+      counters: counters ?? { files: 0, chunks: 0, direct: 0, held: 0, fallbacks: 0 },
+    });
+    await dump.run();
   } finally {
     log.file.close();
   }
 }
 
-/** The size of the ranges a parallel dump is cut into (unless KSEG_PARALLEL_CHUNK_BYTES says). */
-function rangeBytes(opts: Pick<DumpLogOptions, 'deepIteration'>): number {
-  const minBytes = envBytes('KSEG_PARALLEL_MIN_BYTES', PARALLEL_MIN_BYTES);
+/** The size of the ranges a parallel dump with threshold `minBytes` is cut into. */
+function rangeBytes(minBytes: number, opts: Pick<DumpLogOptions, 'deepIteration'>): number {
   // Ranges small enough that a range's output fits in a worker's parts while the main thread is
   // busy with its own (--print-data-log writes ~2.6 bytes per byte of plain-0 batches).
   const defaultChunk = opts.deepIteration ? 1 << 20 : 8 << 20;
@@ -189,53 +171,189 @@ class HeldOutput {
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-async function dumpParallel(
-  log: OpenedLog,
-  path: string,
-  opts: DumpLogOptions,
-  io: DumpIO,
-  reports: DumpReports,
-  args: readonly string[],
-  threads: number,
-  chunkBytes: number,
-): Promise<void> {
-  const pool = workerPool(threads - 1);
-  const windowEnd = log.windowEnd;
-  const pending: Pending[] = [];
-  let nextStart = 0;
-  const dump = ++dumps;
-  const held = new HeldOutput();
-  let heldCount = 0;
-  // Output pieces go out as they come for the chunk being written; later chunks' wait their turn.
-  const write = (parts: readonly Uint8Array[], back: (parts: readonly Uint8Array[]) => void) => {
-    for (const part of parts) io.out.pass(part);
-    back(parts);
-  };
-  let stopped = false;
-  const nextJob = (): ChunkJob => {
-    const start = nextStart;
-    nextStart = Math.min(start + chunkBytes, windowEnd);
+/** Numbers the dumps of the process (a worker keeps the file of the dump its chunks belong to open). */
+let dumps = 0;
+
+/** How a ParallelDump runs: its workers, the command line they rebuild the parser from, its ranges, the main thread's parts, its counters. */
+interface ParallelSettings {
+  pool: WorkerPool;
+  args: readonly string[];
+  chunkBytes: number;
+  /** ParallelTuning.direct and .held. */
+  direct: boolean;
+  held: boolean;
+  counters: ParallelCounters;
+}
+
+/**
+ * One file's parallel dump: hands ranges out in file order (fill), and writes them back in file
+ * order as the walk reaches them (run), checking each range's start against where the walk is.
+ */
+class ParallelDump {
+  private readonly pool: WorkerPool;
+  private readonly windowEnd: number;
+  private readonly dump = ++dumps;
+  /** Ranges handed out and not yet written, in file order. */
+  private readonly pending: Pending[] = [];
+  private readonly heldOutput = new HeldOutput();
+  private heldCount = 0;
+  /** Where the next range to hand out starts. */
+  private nextStart = 0;
+  /** No more ranges are handed out (the walk ended, failed or disagreed with a range). */
+  private stopped = false;
+  /** Where the walk is: the previous range stopped here, and the offset of its last record. */
+  private expected = 0;
+  private lastOffset: Int64 = -1;
+  /** Where the walk ended, once it has. */
+  private walkEnd: number | null = null;
+  /** The serial walk of the main thread, for the ranges it formats at the walk. */
+  private readonly range: RangeContext;
+
+  constructor(
+    private readonly log: OpenedLog,
+    private readonly path: string,
+    private readonly opts: DumpLogOptions,
+    private readonly io: DumpIO,
+    private readonly reports: DumpReports,
+    private readonly settings: ParallelSettings,
+  ) {
+    this.pool = settings.pool;
+    this.windowEnd = log.windowEnd;
+    const gap: OffsetGap = (previous, next) => reports.nonConsecutiveOffset(log.absPath, previous!, next);
+    this.range = { file: log.file, path, windowEnd: this.windowEnd, opts, out: io.out, gap };
+  }
+
+  async run(): Promise<void> {
+    const pool = this.pool;
+    const counters = this.settings.counters;
+    pool.onReady = () => this.fill();
+    counters.files++;
+    let fallback = false;
+    let failed = false;
+    try {
+      fallback = await this.writeInOrder();
+    } catch (e) {
+      failed = true;
+      throw e;
+    } finally {
+      // Ranges after the end of the walk, after a failure or after a disagreement are dropped; the
+      // workers finish them for nothing, then serve the next file. A worker that broke is replaced.
+      pool.onReady = () => {};
+      this.dropPending();
+      if (failed && pool.destroyed) void pool.destroy();
+      pool.closeFile(this.dump);
+    }
+    if (fallback) {
+      // The rest of the file, serially from where the walk is: exactly the serial dump's output.
+      counters.fallbacks++;
+      this.walkEnd = formatRange(this.range, this.expected, this.windowEnd, this.lastOffset).position;
+    }
+    const line = trailingBytesLine(this.log, this.opts, this.walkEnd ?? this.expected);
+    if (line !== null) this.io.out.text(line);
+  }
+
+  /**
+   * Writes the ranges in file order until the walk ends. Returns true when a range's start
+   * disagrees with the walk (the rest of the file is then the serial dump's).
+   */
+  private async writeInOrder(): Promise<boolean> {
+    const pool = this.pool;
+    const counters = this.settings.counters;
+    for (;;) {
+      this.fill();
+      const head = this.pending[0];
+      if (head === undefined) {
+        if (this.stopped || this.nextStart >= this.windowEnd) return false;
+        if (!this.settings.direct && !pool.destroyed) {
+          await nextTurn();
+          continue;
+        }
+        // Nothing ahead (the workers are starting): the main thread formats the next range at
+        // the walk's position, straight out, exactly as the serial dump does.
+        const job = this.nextJob();
+        counters.chunks++;
+        counters.direct++;
+        if (this.expected < job.stopAt) {
+          const r = formatRange(this.range, this.expected, this.windowEnd, this.lastOffset, job.stopAt);
+          this.expected = r.position;
+          this.lastOffset = r.lastOffset ?? this.lastOffset;
+          if (r.ended) {
+            this.walkEnd = r.position;
+            return false;
+          }
+        }
+        await nextTurn();
+        continue;
+      }
+      if (head.held) {
+        if (!this.agrees(head.result.start, head.job)) return true;
+        this.pending.shift();
+        this.heldCount--;
+        if (!this.consume(head.result, () => this.heldOutput.recycle(head.result.parts))) return false;
+        continue;
+      }
+      await head.started;
+      if (!this.agrees(head.start, head.job)) return true;
+      if (!head.writing) {
+        head.writing = true;
+        for (const q of head.queued) this.write(q.parts, q.back);
+        head.queued = [];
+      }
+      if (this.settings.held && !head.settled && this.heldCount < HELD_MAX && this.nextStart < this.windowEnd && !this.stopped) {
+        // The range being written is still on a worker: the main thread formats the next free
+        // range meanwhile, into memory, to be written in its turn.
+        const job = this.nextJob();
+        counters.held++;
+        const outcome = formatChunk(() => this.log.file, job, this.opts, this.heldOutput.sink, () => {});
+        this.pending.push({ held: true, job, result: { ...outcome, parts: this.heldOutput.take() } });
+        this.heldCount++;
+        // Lets the workers' messages in (their pieces, results and requests for more).
+        await nextTurn();
+        continue;
+      }
+      const r = await head.done;
+      this.pending.shift();
+      if (!this.consume(r, () => pool.recycle(r))) return false;
+    }
+  }
+
+  /** The next range, from where the last one handed out ends. */
+  private nextJob(): ChunkJob {
+    const start = this.nextStart;
+    this.nextStart = Math.min(start + this.settings.chunkBytes, this.windowEnd);
+    const { opts } = this;
     return {
-      dump,
-      absPath: log.absPath,
-      path,
+      dump: this.dump,
+      absPath: this.log.absPath,
+      path: this.path,
       start,
       speculative: start > 0,
-      stopAt: nextStart,
-      windowEnd,
+      stopAt: this.nextStart,
+      windowEnd: this.windowEnd,
       printContents: opts.printContents,
       deepIteration: opts.deepIteration,
       skipRecordMetadata: opts.skipRecordMetadata,
       maxBytes: opts.maxBytes,
-      args,
+      recordLines: opts.tuning?.recordLines ?? true,
+      args: this.settings.args,
     };
-  };
-  const fill = () => {
-    // Ranges go to the workers that are ready and have room: the chunk being written streams out,
-    // later ones are held until their turn, and a worker whose output pieces are all held waits
-    // (see PARTS_PER_WORKER), so memory stays bounded however far ahead the workers get.
-    while (!stopped && nextStart < windowEnd && pool.hasRoom(AHEAD_PER_WORKER)) {
-      const job = nextJob();
+  }
+
+  /** Output pieces go out as they come for the range being written; later ranges' wait their turn. */
+  private write(parts: readonly Uint8Array[], back: (parts: readonly Uint8Array[]) => void): void {
+    for (const part of parts) this.io.out.pass(part);
+    back(parts);
+  }
+
+  /**
+   * Hands ranges to the workers that are ready and have room: the range being written streams out,
+   * later ones are held until their turn, and a worker whose output pieces are all held waits (see
+   * PARTS_PER_WORKER), so memory stays bounded however far ahead the workers get.
+   */
+  private fill(): void {
+    const pool = this.pool;
+    while (!this.stopped && this.nextStart < this.windowEnd && pool.hasRoom(AHEAD_PER_WORKER)) {
+      const job = this.nextJob();
       let onStart: () => void = () => {};
       const entry: OnWorker = {
         held: false,
@@ -252,7 +370,7 @@ async function dumpParallel(
         job,
         (parts, back) => {
           if (entry.discard) back(parts);
-          else if (entry.writing) write(parts, back);
+          else if (entry.writing) this.write(parts, back);
           else entry.queued.push({ parts, back });
         },
         (s) => {
@@ -260,57 +378,56 @@ async function dumpParallel(
           onStart();
         },
       );
-      // Awaited in order below (a dropped chunk must not be an unhandled rejection). A worker
-      // that fails before saying where it started settles `started` too.
+      // Awaited in order by writeInOrder (a dropped range must not be an unhandled rejection). A
+      // worker that fails before saying where it started settles `started` too.
       entry.done
         .then(
-          () => fill(),
+          () => this.fill(),
           () => {},
         )
         .finally(() => {
           entry.settled = true;
           onStart();
         });
-      pending.push(entry);
+      this.pending.push(entry);
     }
-  };
-  pool.onReady = fill;
-  /** Drops the chunks not yet written: their pieces go back unwritten (a worker waiting for pieces must not wait forever). */
-  const dropPending = () => {
-    stopped = true;
-    for (const entry of pending) {
+  }
+
+  /** Drops the ranges not yet written: their pieces go back unwritten (a worker waiting for pieces must not wait forever). */
+  private dropPending(): void {
+    this.stopped = true;
+    for (const entry of this.pending) {
       if (entry.held) {
-        held.recycle(entry.result.parts);
+        this.heldOutput.recycle(entry.result.parts);
         continue;
       }
       for (const q of entry.queued) q.back(q.parts);
       entry.queued = [];
       entry.discard = true;
       entry.done.then(
-        (r) => pool.recycle(r),
+        (r) => this.pool.recycle(r),
         () => {},
       );
     }
-    pending.length = 0;
-  };
-  parallelStats.files++;
-  let lastOffset: Int64 = -1;
-  /** Where the walk is: the previous chunk stopped here. */
-  let expected = 0;
-  let walkEnd: number | null = null;
-  let fallback = false;
-  let failed = false;
-  const gap: OffsetGap = (previous, next) => reports.nonConsecutiveOffset(log.absPath, previous!, next);
-  /** Writes a chunk whose start agrees with the walk; false if the walk ends with it. */
-  const consume = (r: ChunkResult, back: () => void): boolean => {
-    parallelStats.chunks++;
-    write(r.parts, back);
-    if (r.first !== null && r.first !== addInt64(lastOffset, 1)) reports.nonConsecutiveOffset(log.absPath, lastOffset, r.first);
+    this.pending.length = 0;
+  }
+
+  /** A range's start agrees with the walk (one without a plausible entry only if the walk has passed its whole range). */
+  private agrees(start: number | null | undefined, job: ChunkJob): boolean {
+    return start === undefined || (start === null ? this.expected >= job.stopAt : start === this.expected);
+  }
+
+  /** Writes a range whose start agrees with the walk; false if the walk ends with it. */
+  private consume(r: ChunkResult, back: () => void): boolean {
+    const { reports, log } = this;
+    this.settings.counters.chunks++;
+    this.write(r.parts, back);
+    if (r.first !== null && r.first !== addInt64(this.lastOffset, 1)) reports.nonConsecutiveOffset(log.absPath, this.lastOffset, r.first);
     for (let i = 0; i < r.pairs.length; i += 2) reports.nonConsecutiveOffset(log.absPath, r.pairs[i]!, r.pairs[i + 1]!);
-    if (r.last !== null) lastOffset = r.last;
+    if (r.last !== null) this.lastOffset = r.last;
     if (r.error !== null) {
       if ('internal' in r.error) {
-        void pool.destroy();
+        void this.pool.destroy();
         const e = new Error('parallel dump: a chunk failed');
         e.stack = r.error.internal;
         throw e;
@@ -318,267 +435,12 @@ async function dumpParallel(
       throw new JavaException(r.error.javaClass, r.error.javaMessage);
     }
     if (r.start !== null) {
-      expected = r.position;
+      this.expected = r.position;
       if (r.ended) {
-        walkEnd = r.position;
+        this.walkEnd = r.position;
         return false;
       }
     }
     return true;
-  };
-  /** A chunk's start agrees with the walk (one without a plausible entry only if the walk has passed its whole range). */
-  const agrees = (start: number | null | undefined, job: ChunkJob) => start === undefined || (start === null ? expected >= job.stopAt : start === expected);
-  try {
-    for (;;) {
-      fill();
-      const head = pending[0];
-      if (head === undefined) {
-        if (stopped || nextStart >= windowEnd) break;
-        if (!parallelTuning.direct && !pool.destroyed) {
-          await nextTurn();
-          continue;
-        }
-        // Nothing ahead (the workers are starting): the main thread formats the next range at
-        // the walk's position, straight out, exactly as the serial dump does.
-        const job = nextJob();
-        parallelStats.chunks++;
-        parallelStats.direct++;
-        if (expected < job.stopAt) {
-          const r = formatRange({ file: log.file, path, windowEnd, opts, out: io.out, gap }, expected, windowEnd, lastOffset, job.stopAt);
-          expected = r.position;
-          lastOffset = r.lastOffset ?? lastOffset;
-          if (r.ended) {
-            walkEnd = r.position;
-            break;
-          }
-        }
-        await nextTurn();
-        continue;
-      }
-      if (head.held) {
-        if (!agrees(head.result.start, head.job)) {
-          fallback = true;
-          break;
-        }
-        pending.shift();
-        heldCount--;
-        if (!consume(head.result, () => held.recycle(head.result.parts))) break;
-        continue;
-      }
-      await head.started;
-      if (!agrees(head.start, head.job)) {
-        fallback = true;
-        break;
-      }
-      if (!head.writing) {
-        head.writing = true;
-        for (const q of head.queued) write(q.parts, q.back);
-        head.queued = [];
-      }
-      if (parallelTuning.held && !head.settled && heldCount < HELD_MAX && nextStart < windowEnd && !stopped) {
-        // The range being written is still on a worker: the main thread formats the next free
-        // range meanwhile, into memory, to be written in its turn.
-        const job = nextJob();
-        parallelStats.held++;
-        const outcome = formatChunk(() => log.file, job, opts, held.sink, () => {});
-        pending.push({ held: true, job, result: { ...outcome, parts: held.take() } });
-        heldCount++;
-        // Lets the workers' messages in (their pieces, results and requests for more).
-        await nextTurn();
-        continue;
-      }
-      const r = await head.done;
-      pending.shift();
-      if (!consume(r, () => pool.recycle(r))) break;
-    }
-  } catch (e) {
-    failed = true;
-    throw e;
-  } finally {
-    // Chunks after the end of the walk, after a failure or after a disagreement are dropped; the
-    // workers finish them for nothing, then serve the next file. A worker that broke is replaced.
-    pool.onReady = () => {};
-    dropPending();
-    if (failed && pool.destroyed) void pool.destroy();
-    pool.closeFile(dump);
   }
-  if (fallback) {
-    // The rest of the file, serially from where the walk is: exactly the serial dump's output.
-    parallelStats.fallbacks++;
-    const r = formatRange({ file: log.file, path, windowEnd, opts, out: io.out, gap }, expected, windowEnd, lastOffset);
-    walkEnd = r.position;
-  }
-  const line = trailingBytesLine(log, opts, walkEnd ?? expected);
-  if (line !== null) io.out.text(line);
-}
-
-let dumps = 0;
-
-/** The worker script: next to this module in dist/, or dist's when running from src/ (tests). */
-function workerScript(): URL {
-  const here = new URL('./parallel-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(here))) return here;
-  return new URL('../../dist/dump/parallel-worker.js', import.meta.url);
-}
-
-/** Messages from a worker: it is ready; where a speculative chunk starts, output pieces of a chunk in progress, then the chunk's result. */
-export type WorkerMessage = { ready: true } | { id: number; start: number | null; parts?: undefined } | { id: number; partial: OutputPiece[] } | WorkerChunkResult;
-
-type OnParts = (parts: Uint8Array[], back: (parts: readonly Uint8Array[]) => void) => void;
-type OnStart = (start: number | null) => void;
-
-interface Slot {
-  worker: Worker;
-  /** It has loaded and takes chunks. */
-  ready: boolean;
-  busy: number;
-  /** Where written parts go back to the worker, and the counter it waits on for them. */
-  recycle: MessagePort;
-  signal: Int32Array;
-  /** The worker's shared parts, the main thread's views of them, and their indexes. */
-  views: Uint8Array[];
-  partOf: Map<ArrayBufferLike, number>;
-}
-
-interface Waiting {
-  slot: Slot;
-  onParts: OnParts;
-  onStart: OnStart;
-  resolve: (r: ChunkResult) => void;
-  reject: (e: unknown) => void;
-}
-
-/** Workers kept for the process's later files; unreferenced while idle, so they never hold the process open. */
-class WorkerPool {
-  private readonly slots: Slot[] = [];
-  private readonly waiting = new Map<number, Waiting>();
-  /** Which worker produced a result not yet recycled (its pieces go back to it). */
-  private readonly producer = new WeakMap<ChunkResult, Slot>();
-  private seq = 0;
-  destroyed = false;
-
-  constructor(readonly size: number) {
-    const script = workerScript();
-    // Loaded here, not at the module's start: node:worker_threads is not in Node's start-up
-    // snapshot, and only large dumps start workers.
-    const { MessageChannel, Worker } = createRequire(import.meta.url)('node:worker_threads') as typeof WorkerThreads;
-    for (let i = 0; i < size; i++) {
-      const channel = new MessageChannel();
-      const signal = new Int32Array(new SharedArrayBuffer(4));
-      const shared = Array.from({ length: PARTS_PER_WORKER }, () => new SharedArrayBuffer(PART_BYTES));
-      const worker = new Worker(script, { workerData: { recycle: channel.port2, signal, shared }, transferList: [channel.port2] });
-      const slot: Slot = {
-        worker,
-        ready: false,
-        busy: 0,
-        recycle: channel.port1,
-        signal,
-        views: shared.map((b) => new Uint8Array(b)),
-        partOf: new Map(shared.map((b, i) => [b, i])),
-      };
-      const views = (pieces: OutputPiece[]) => pieces.map((p) => slot.views[p.part]!.subarray(0, p.length));
-      worker.unref();
-      worker.on('message', (m: WorkerMessage) => {
-        if ('ready' in m) {
-          slot.ready = true;
-          this.onReady();
-          return;
-        }
-        const w = this.waiting.get(m.id);
-        if (!w) return;
-        if ('partial' in m) {
-          w.onParts(views(m.partial), (parts) => this.giveBack(slot, parts));
-          return;
-        }
-        if (!('parts' in m) || m.parts === undefined) {
-          w.onStart(m.start);
-          return;
-        }
-        const r: ChunkResult = { ...m, parts: views(m.parts) };
-        this.producer.set(r, slot);
-        this.waiting.delete(m.id);
-        if (--slot.busy === 0) worker.unref();
-        w.resolve(r);
-      });
-      worker.on('error', (e) => this.failAll(slot, e));
-      worker.on('exit', (code) => this.failAll(slot, new Error(`parallel dump: worker exited with code ${code}`)));
-      this.slots.push(slot);
-    }
-  }
-
-  /** Called when a worker has loaded (the dump in progress gives it chunks). */
-  onReady: () => void = () => {};
-
-  /** Gives `job` to the ready worker with the fewest chunks (see hasRoom). */
-  run(job: ChunkJob, onParts: OnParts, onStart: OnStart): Promise<ChunkResult> {
-    const slot = this.slots.filter((s) => s.ready).reduce((a, b) => (b.busy < a.busy ? b : a));
-    const id = this.seq++;
-    return new Promise((resolve, reject) => {
-      this.waiting.set(id, { slot, onParts, onStart, resolve, reject });
-      if (slot.busy++ === 0) slot.worker.ref();
-      slot.worker.postMessage({ ...job, id });
-    });
-  }
-
-  /** Whether a ready worker has fewer than `ahead` chunks. */
-  hasRoom(ahead: number): boolean {
-    return !this.destroyed && this.slots.some((s) => s.ready && s.busy < ahead);
-  }
-
-  /** Tells the workers that a dump is over (they close its file). */
-  closeFile(dump: number): void {
-    if (!this.destroyed) for (const s of this.slots) s.worker.postMessage({ close: dump });
-  }
-
-  /** Gives a result's shared parts back to its worker once written (or dropped). */
-  recycle(r: ChunkResult): void {
-    const slot = this.producer.get(r);
-    this.producer.delete(r);
-    if (slot !== undefined) this.giveBack(slot, r.parts);
-  }
-
-  /** Gives the shared parts of `parts` back to their worker (they are written or dropped). */
-  private giveBack(slot: Slot, parts: readonly Uint8Array[]): void {
-    if (this.destroyed) return;
-    const free: number[] = [];
-    for (const p of parts) {
-      const i = slot.partOf.get(p.buffer);
-      if (i !== undefined) free.push(i);
-    }
-    if (free.length === 0) return;
-    slot.recycle.postMessage(free);
-    Atomics.add(slot.signal, 0, 1);
-    Atomics.notify(slot.signal, 0);
-  }
-
-  private failAll(slot: Slot, e: unknown): void {
-    this.destroyed = true;
-    for (const [id, w] of [...this.waiting]) {
-      if (w.slot !== slot) continue;
-      this.waiting.delete(id);
-      w.reject(e);
-    }
-  }
-
-  destroy(): Promise<unknown> {
-    this.destroyed = true;
-    return Promise.all(this.slots.map((s) => s.worker.terminate()));
-  }
-}
-
-let pool: WorkerPool | null = null;
-
-function workerPool(size: number): WorkerPool {
-  if (pool === null || pool.destroyed || pool.size !== size) {
-    void pool?.destroy();
-    pool = new WorkerPool(size);
-  }
-  return pool;
-}
-
-/** Ends the workers of the parallel path (they are also ended with the process). */
-export async function closeDumpWorkers(): Promise<void> {
-  const p = pool;
-  pool = null;
-  await p?.destroy();
 }

@@ -35,12 +35,6 @@ const LINE_ROOM = 200;
 
 const fields = new RecordFields();
 
-/**
- * Turns this writer off so every record goes through the general path: tests compare the two
- * outputs, and a suspected difference can be bisected with it.
- */
-export const recordLines = { enabled: true, /** batches written here (for tests) */ written: 0 };
-
 export interface RecordLineOptions {
   printContents: boolean;
   skipRecordMetadata: boolean;
@@ -64,7 +58,7 @@ export function writeRecordLines(
 ): Int64 | undefined {
   const count = h.recordCount;
   const baseOffset = h.baseOffset;
-  if (!recordLines.enabled || h.isControl || count <= 0 || h.compression > 4 || typeof lastOffset !== 'number' || typeof baseOffset !== 'number') return undefined;
+  if (h.isControl || count <= 0 || h.compression > 4 || typeof lastOffset !== 'number' || typeof baseOffset !== 'number') return undefined;
   const logAppendTime = h.timestampType === 'LogAppendTime';
   const batchTime = logAppendTime ? h.maxTimestamp : h.baseTimestamp;
   if (typeof batchTime !== 'number') return undefined;
@@ -160,7 +154,6 @@ export function writeRecordLines(
   // Bytes left after the last record: Kafka's "records still remaining" failure.
   if (p < end) return giveUp(out, mark);
   out.length = o;
-  recordLines.written++;
   if (gaps !== null) for (let k = 0; k < gaps.length; k += 2) gap(gaps[k]!, gaps[k + 1]!);
   return offset;
 }

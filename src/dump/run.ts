@@ -17,6 +17,7 @@ import {
 } from './parsers/index.js';
 import { dumpLogAsync } from './parallel.js';
 import { DumpReports } from './reports.js';
+import type { DumpTuning } from './tuning.js';
 
 /** The Kafka version this drop-in reproduces (what `--version` prints). */
 export const KAFKA_VERSION = '4.3.2';
@@ -55,11 +56,12 @@ export function messageParser(o: DumpOptions): RecordTextParser {
 
 /**
  * Runs DumpLogSegments with `args`, writing to `io`. Returns the exit code. Uncaught-exception
- * exits print the JVM's first line and return 1, after whatever was already printed.
+ * exits print the JVM's first line and return 1, after whatever was already printed. `tuning`:
+ * the fast paths' switches and counters (tests; the command uses the defaults).
  */
-export function runDumpLog(args: readonly string[], io: DumpIO): number {
+export function runDumpLog(args: readonly string[], io: DumpIO, tuning: DumpTuning = {}): number {
   try {
-    const steps = execute(args, io);
+    const steps = execute(args, io, tuning);
     for (let step = steps.next(); ; step = steps.next()) {
       if (step.done) return step.value;
       const job = step.value;
@@ -74,16 +76,16 @@ export function runDumpLog(args: readonly string[], io: DumpIO): number {
 }
 
 /**
- * runDumpLog for the command line: the same run, except that deep dumps of large `.log` and
+ * runDumpLog for the command line: the same run, except that dumps of large `.log` and
  * `.checkpoint` files are formatted by worker threads (see parallel.ts), with the same output.
  */
-export async function runDumpLogAsync(args: readonly string[], io: DumpIO): Promise<number> {
+export async function runDumpLogAsync(args: readonly string[], io: DumpIO, tuning: DumpTuning = {}): Promise<number> {
   try {
-    const steps = execute(args, io);
+    const steps = execute(args, io, tuning);
     for (let step = steps.next(); ; step = steps.next()) {
       if (step.done) return step.value;
       const job = step.value;
-      await dumpLogAsync(job.path, job.opts, io, job.reports, job.workerArgs);
+      await dumpLogAsync(job.path, job.opts, io, job.reports, job.workerArgs, tuning.parallel, tuning.counters?.parallel);
     }
   } catch (e) {
     return failure(e, io);
@@ -123,7 +125,7 @@ function parserIsStateless(o: DumpOptions): boolean {
 }
 
 /** DumpLogSegments.main's loop; yields each log dump to the runner. Returns the exit code. */
-function* execute(args: readonly string[], io: DumpIO): Generator<LogJob, number, void> {
+function* execute(args: readonly string[], io: DumpIO, tuning: DumpTuning): Generator<LogJob, number, void> {
   const opts = new DumpOptions(args);
   if (opts.isHelp) {
     io.err.text(`${TOOL_DESCRIPTION}\n${OPTION_TABLE}`);
@@ -154,14 +156,14 @@ function* execute(args: readonly string[], io: DumpIO): Generator<LogJob, number
         const skipRecordMetadata = opts.skipRecordMetadata;
         const maxBytes = opts.maxBytes();
         const workerArgs = parserIsStateless(opts) ? args : null;
-        yield { path, opts: { printContents, deepIteration, parser, skipRecordMetadata, maxBytes }, reports, workerArgs };
+        yield { path, opts: { printContents, deepIteration, parser, skipRecordMetadata, maxBytes, tuning }, reports, workerArgs };
         break;
       }
       case '.index':
         dumpIndex(path, { sanityOnly: opts.indexSanityOnly, verifyOnly: opts.verifyOnly, maxMessageSize: opts.maxMessageSize() }, io, reports);
         break;
       case '.timeindex':
-        dumpTimeIndex(path, { sanityOnly: opts.indexSanityOnly, verifyOnly: opts.verifyOnly }, io, reports);
+        dumpTimeIndex(path, { sanityOnly: opts.indexSanityOnly, verifyOnly: opts.verifyOnly, frameChains: tuning.frameChains ?? true }, io, reports);
         break;
       case '.snapshot':
         dumpProducerSnapshot(path, io);

@@ -1,0 +1,86 @@
+/**
+ * The dump's fast paths as options, and what they count. Each fast path prints exactly what its
+ * reference path prints; tests turn one off to compare the two, and read the counters as proof
+ * that a path ran. Absent options mean every fast path on, nothing counted: what the command does.
+ * Passed down from runDumpLog/runDumpLogAsync (run.ts), never held in module state.
+ */
+export interface DumpTuning {
+  /**
+   * Record lines of v2 batches written straight from the batch's bytes (record-lines.ts). Off:
+   * every record through the general path (log.ts dumpRecords), the reference.
+   */
+  recordLines?: boolean;
+  /**
+   * A `.timeindex` dump frames each chain of batches once (index-files.ts FrameChains). Off: it
+   * frames the log from every entry's position again, as Kafka's tool does.
+   */
+  frameChains?: boolean;
+  /** The parallel dump of large `.log`/`.checkpoint` files (parallel.ts). */
+  parallel?: ParallelTuning;
+  /** Counted into, when given (newDumpCounters). */
+  counters?: DumpCounters;
+}
+
+/** Files (their dumped window) below this size are dumped serially. The command: KSEG_PARALLEL_MIN_BYTES. */
+export const PARALLEL_MIN_BYTES = 64 * 1024 * 1024;
+
+export interface ParallelTuning {
+  /**
+   * Windows below this many bytes are dumped serially (deep dumps; shallow ones below
+   * SHALLOW_FACTOR times it). Default PARALLEL_MIN_BYTES.
+   */
+  minBytes?: number;
+  /** The size of the ranges a file is cut into (default: parallel.ts rangeBytes, from minBytes). */
+  chunkBytes?: number;
+  /**
+   * The main thread formats the ranges at the walk's position straight out while no range is ahead
+   * (the workers are starting). Off: it waits for the workers. Default on.
+   */
+  direct?: boolean;
+  /**
+   * The main thread formats the next free range into memory while the range being written is still
+   * on a worker. Off: it waits. Default on.
+   */
+  held?: boolean;
+  /**
+   * The workers' script. Default: parallel-worker.js beside parallel.ts's module (dist/, or the
+   * bundle); where there is none (the TypeScript sources, under a test runner) the dump is serial.
+   */
+  workerScript?: URL;
+}
+
+export interface DumpCounters {
+  /** v2 batches whose record lines record-lines.ts wrote (on this thread; workers do not report theirs). */
+  recordLineBatches: number;
+  parallel: ParallelCounters;
+}
+
+/** How the parallel path went: how often it ran, on how many ranges, by which thread, and how often it fell back. */
+export interface ParallelCounters {
+  /** Files dumped on the parallel path. */
+  files: number;
+  /** Ranges written, and of those, formatted by the main thread at the walk (direct) or ahead into memory (held). */
+  chunks: number;
+  direct: number;
+  held: number;
+  /** Files whose rest was dumped serially after a range disagreed with the walk. */
+  fallbacks: number;
+}
+
+export function newDumpCounters(): DumpCounters {
+  return { recordLineBatches: 0, parallel: { files: 0, chunks: 0, direct: 0, held: 0, fallbacks: 0 } };
+}
+
+/** The command's parallel settings from its environment: KSEG_PARALLEL_MIN_BYTES, KSEG_PARALLEL_CHUNK_BYTES (positive integers; others are ignored). */
+export function parallelTuningFromEnv(env: Readonly<Record<string, string | undefined>>): ParallelTuning {
+  const bytes = (name: string): number | undefined => {
+    const v = Number(env[name]);
+    return Number.isSafeInteger(v) && v > 0 ? v : undefined;
+  };
+  const tuning: ParallelTuning = {};
+  const minBytes = bytes('KSEG_PARALLEL_MIN_BYTES');
+  const chunkBytes = bytes('KSEG_PARALLEL_CHUNK_BYTES');
+  if (minBytes !== undefined) tuning.minBytes = minBytes;
+  if (chunkBytes !== undefined) tuning.chunkBytes = chunkBytes;
+  return tuning;
+}
