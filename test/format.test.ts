@@ -6,7 +6,8 @@ import { RECORD_BATCH_LAYOUT, decodeBatchHeader, decrementSequence, incrementSeq
 import { abortedTxnEntries, offsetIndexEntries, offsetIndexLookupSlot, timeIndexEntries } from '../src/format/indexes.js';
 import { addInt64, readInt64 } from '../src/format/int64.js';
 import { decodeProducerSnapshot } from '../src/format/producer-snapshot.js';
-import { decodeBatchRecords, decodeLegacyRecords } from '../src/format/record.js';
+import { decodeLegacyRecords } from '../src/format/legacy.js';
+import { decodeBatchRecords } from '../src/format/record.js';
 import { parseLeaderEpochCheckpoint, parseOffsetCheckpoint, parseProperties } from '../src/format/text-files.js';
 import { javaDecodeUtf8, javaUtf8Bytes } from '../src/format/utf8.js';
 import { readVarint, readVarlong } from '../src/format/varint.js';

@@ -14,7 +14,9 @@ import {
 } from '../format/batch.js';
 import type { FormatError } from '../format/errors.js';
 import { type Int64, addInt64, int64Max, readInt32, readInt64, readInt8, readUint32 } from '../format/int64.js';
-import { type DecodedRecords, computeBatchCrc, decodeBatchRecords, decodeLegacyRecords, isEntryCrcValid } from '../format/record.js';
+import { computeBatchCrc, isEntryCrcValid } from '../format/entry.js';
+import { decodeLegacyRecords } from '../format/legacy.js';
+import { type DecodedRecords, decodeBatchRecords } from '../format/record.js';
 import { decodeControlRecord } from '../format/schema/index.js';
 import { SegmentFile, entryChecksumMatches, findPlausibleEntry, isPlausibleEntryAt } from '../io/segment-file.js';
 import type { AnomalyClass, Findings } from './types.js';

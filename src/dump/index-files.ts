@@ -11,10 +11,11 @@ import {
   slotCount,
   timeIndexEntry,
 } from '../format/indexes.js';
+import { decodeEntryRecords } from '../format/entry.js';
 import { decodeProducerSnapshot } from '../format/producer-snapshot.js';
-import { JavaException } from './java-exception.js';
+import { JavaException, toJavaException } from './java-exception.js';
 import { javaAbsolutePath, javaFileName, javaParent, javaParseLong, javaSplitFirstDot } from './java.js';
-import { entryRecords, loadHeader, openSegment, pathTypeOf, sliceWindow, toJavaException, walkEntries } from './log.js';
+import { loadHeader, openSegment, pathTypeOf, sliceWindow, walkEntries } from './log.js';
 import { offsetIndexSanity, timeIndexSanity } from '../io/index-sanity.js';
 import { EntryWalker, type SegmentFile } from '../io/segment-file.js';
 import type { DumpIO } from './output.js';
@@ -75,8 +76,8 @@ export function dumpIndex(path: string, opts: { sanityOnly: boolean; verifyOnly:
       const walk = walkEntries(log, logPath, e.position, end);
       const first = walk.next();
       if (first.done) throw new JavaException('java.util.NoSuchElementException', null);
-      const { buf, at, position } = first.value;
-      const batchLast = lastOffsetOf(loadHeader(log, buf, at, position, end, logPath));
+      const { buf, at, entryPosition } = first.value;
+      const batchLast = lastOffsetOf(loadHeader(log, buf, at, entryPosition, end, logPath));
       if (batchLast !== e.offset) reports.indexMismatch(abs, e.offset, batchLast);
       if (!opts.verifyOnly) io.out.text(`offset: ${e.offset} position: ${e.position}\n`);
     }
@@ -114,7 +115,7 @@ export function dumpTimeIndex(path: string, opts: { sanityOnly: boolean; verifyO
       // anywhere after `pos` fails the dump), then loads headers until the first match.
       chains.check(pos, end);
       let match: { position: number; last: Int64 } | null = null;
-      for (const { position: p } of walkEntries(log, logPath, pos, end)) {
+      for (const { entryPosition: p } of walkEntries(log, logPath, pos, end)) {
         const w = log.window(p, 61);
         const h = loadHeader(log, w.buf, w.at, p, end, logPath);
         const last = lastOffsetOf(h);
@@ -132,7 +133,7 @@ export function dumpTimeIndex(path: string, opts: { sanityOnly: boolean; verifyO
         const size = loadHeader(log, w0.buf, w0.at, match.position, end, logPath).sizeInBytes;
         const w = log.window(match.position, Math.max(size, 61));
         const h = loadHeader(log, w.buf, w.at, match.position, end, logPath);
-        const decoded = entryRecords(w.buf, w.at, h);
+        const decoded = decodeEntryRecords(w.buf, w.at, h);
         if (decoded.error) throw toJavaException(decoded.error);
         let maxTs: Int64 = -1;
         for (const r of decoded.records) maxTs = int64Max(maxTs, r.timestamp);
@@ -188,7 +189,7 @@ class FrameChains {
     let n = 0;
     try {
       for (const entry of walkEntries(this.log, this.logPath, pos, end)) {
-        if (n++ % CHECKPOINT === 0) this.checkpoints.push(entry.position);
+        if (n++ % CHECKPOINT === 0) this.checkpoints.push(entry.entryPosition);
       }
     } catch (e) {
       this.failure = e;
@@ -212,10 +213,10 @@ class FrameChains {
       from = this.checkpoints[lo]!;
     }
     const walker = new EntryWalker(this.log, from, end);
-    for (const entry of walker) {
-      if (entry.position >= pos) {
-        this.cursor = entry.position;
-        return entry.position === pos;
+    while (walker.step()) {
+      if (walker.entryPosition >= pos) {
+        this.cursor = walker.entryPosition;
+        return walker.entryPosition === pos;
       }
     }
     return false;

@@ -10,17 +10,42 @@ import {
 } from '../format/batch.js';
 import { FormatError } from '../format/errors.js';
 import { type Int64, addInt64, readInt8 } from '../format/int64.js';
-import { type DecodedRecords, type LegacyFaults, type LogRecord, decodeBatchRecords, decodeLegacyRecords, isEntryCrcValid } from '../format/record.js';
+import { decodeEntryRecords, isEntryCrcValid } from '../format/entry.js';
+import type { LegacyFaults } from '../format/legacy.js';
+import type { LogRecord } from '../format/record.js';
 import { type EntryType, entryTypeOf } from '../io/logdir.js';
 import { EntryWalker, SegmentFile, entryChecksumMatches } from '../io/segment-file.js';
 import type { DecodedText } from './decoders.js';
-import { JavaException } from './java-exception.js';
+import { JavaException, toJavaException } from './java-exception.js';
 import { javaAbsolutePath, javaFileName, javaParseInt, javaParseLong, javaSplitFirstDot } from './java.js';
 import { type ByteSink, type DumpIO, type Label, label, labelOf, putDecimal, putInt64, putLabel } from './output.js';
 import { formatControlRecord } from './parsers/index.js';
 import { L_HEADER_KEYS, L_KEY_SIZE, L_RECORD_OFFSET, L_SEQUENCE, L_TIMESTAMP, L_VALUE_SIZE, writeRecordLines } from './record-lines.js';
 import type { DumpReports } from './reports.js';
 import type { DumpTuning } from './tuning.js';
+
+/*
+ * DumpLogSegments.dumpLog: a `.log` segment or a KRaft `.checkpoint`, walked entry by entry
+ * (formatRange): each entry's batch line, then with --deep-iteration its record lines. Which field
+ * of the bytes each part of a line prints (layouts: format/batch.ts, record.ts, legacy.ts):
+ *
+ * The batch line (printBatchLine, from the entry's header):
+ *   v2      baseOffset lastOffset (baseOffset + lastOffsetDelta) count (recordCount) baseSequence
+ *           lastSequence (baseSequence + lastOffsetDelta) producerId producerEpoch
+ *           partitionLeaderEpoch isTransactional isControl (attributes) deleteHorizonMs
+ *           (baseTimestamp, with attributes bit 6)
+ *   legacy  offset
+ *   both    position (in the file) CreateTime|LogAppendTime|NoTimestampType (maxTimestamp, legacy:
+ *           timestamp) size (12 + size) magic compresscodec (attributes bits 0-2) crc isvalid
+ *           (the checksum, computed)
+ * A record line (the records, read by format/record.ts or legacy.ts):
+ *   | offset (baseOffset + offsetDelta) CreateTime (baseTimestamp + timestampDelta) keySize
+ *   valueSize, then v2: sequence (baseSequence + offsetDelta) headerKeys [header keys]; legacy:
+ *   isValid crc; a control record: its type and value; with --print-data-log: key payload (as the
+ *   record parser decodes them).
+ * Record lines are written by record-lines.ts straight from a v2 batch's bytes where it can (data
+ * batches, bytes printed as text), else by dumpRecords below from decoded LogRecords: the reference.
+ */
 
 /** What a record's key and value print as; undefined parts are not printed. */
 export interface RecordText {
@@ -76,32 +101,6 @@ let middle: { producerId: Int64; producerEpoch: number; leaderEpoch: number; fla
 
 /** Room for a batch line: labels, 13 int64s and slack. */
 const BATCH_LINE_ROOM = 640;
-
-/** Maps a decoder failure to the exception Kafka's record classes throw for it. */
-export function toJavaException(e: unknown): unknown {
-  if (!(e instanceof FormatError)) return e;
-  switch (e.kind) {
-    case 'InvalidRecord':
-      return new JavaException('org.apache.kafka.common.InvalidRecordException', e.message);
-    case 'CorruptRecord':
-      return new JavaException('org.apache.kafka.common.errors.CorruptRecordException', e.message);
-    case 'Decompression':
-    case 'Kafka':
-      return new JavaException('org.apache.kafka.common.KafkaException', e.message);
-    case 'BufferUnderflow':
-      return new JavaException('java.nio.BufferUnderflowException', null);
-    case 'IllegalArgument':
-      return new JavaException('java.lang.IllegalArgumentException', e.message);
-    case 'IllegalState':
-      return new JavaException('java.lang.IllegalStateException', e.message);
-    case 'CorruptSnapshot':
-      return new JavaException('org.apache.kafka.storage.internals.log.CorruptSnapshotException', e.message);
-    case 'OutOfMemory':
-      return new JavaException('java.lang.OutOfMemoryError', e.message);
-    case 'Java':
-      return new JavaException(e.java!.javaClass, e.java!.javaMessage);
-  }
-}
 
 /**
  * A directory opened as FileRecords.open opens one: it has the directory's size, and the first
@@ -160,10 +159,13 @@ export function sliceWindow(file: SegmentFile, displayPath: string, position: nu
   return end;
 }
 
-/** Walks the entries of a window, raising Kafka's CorruptRecordException on an undersized one. */
-export function* walkEntries(file: SegmentFile, displayPath: string, start: number, end: number) {
+/**
+ * Walks the entries of a window, raising Kafka's CorruptRecordException on an undersized one.
+ * Yields the walker on each entry (entryPosition, buf, at: valid until the next step).
+ */
+export function* walkEntries(file: SegmentFile, displayPath: string, start: number, end: number): Generator<EntryWalker, number> {
   const walker = new EntryWalker(file, start, end);
-  yield* walker;
+  while (walker.step()) yield walker;
   checkWalkEnd(walker, displayPath);
   return walker.position;
 }
@@ -197,11 +199,6 @@ export function loadHeader(file: SegmentFile, buf: Uint8Array, at: number, posit
 /** CompressionType.forId: ids 5-7 fail as Kafka fails. */
 function checkCompression(id: number): void {
   if (COMPRESSION_NAMES[id] === undefined) throw new JavaException('java.lang.IllegalArgumentException', `Unknown compression type id: ${id}`);
-}
-
-/** Records of an entry, or Kafka's failure. Returns the records to print before failing, if any. */
-export function entryRecords(buf: Uint8Array, at: number, header: BatchHeader): DecodedRecords {
-  return header.format === 'v2' ? decodeBatchRecords(buf, at, header) : decodeLegacyRecords(buf, at, header);
 }
 
 /** Header line text of a .log/.checkpoint dump, or the failure parsing the name. */
@@ -441,7 +438,7 @@ function dumpRecords(
     }
   }
   let lastOffset = lastOffsetIn;
-  const decoded = entryRecords(buf, at, h);
+  const decoded = decodeEntryRecords(buf, at, h);
   const isControl = h.format === 'v2' && h.isControl;
   const legacy = h.format === 'legacy';
   const tsLabel = L_TIMESTAMP[h.timestampType]!;

@@ -8,9 +8,10 @@ import { type ByteSink, type Label, label, putJavaUtf8, putDecimal, putLabel } f
 /**
  * The record lines of a v2 batch in a deep dump, written straight from the batch's bytes: the
  * fields are read in place (format/record.ts readRecordFields) and printed into the sink's buffer,
- * with no LogRecord, view or string per record. This is the common case of --deep-iteration and
- * --print-data-log; everything else (and every failure) is left to the general path in log.ts,
- * which is the reference: this writer either prints exactly what it would, or nothing.
+ * with no LogRecord, view or string per record (which field each part prints: log.ts's header).
+ * This is the common case of --deep-iteration and --print-data-log; everything else (and every
+ * failure) is left to the general path in log.ts, which is the reference: this writer either
+ * prints exactly what it would, or nothing (DumpTuning.recordLines turns it off, for comparison).
  */
 
 // Labels of the record lines (the general path in log.ts writes them too).

@@ -1,6 +1,39 @@
 import { FormatError } from './errors.js';
 import { type Int64, addInt64, readInt16, readInt32, readInt64, readInt8, readUint32 } from './int64.js';
 
+/*
+ * The entries of a log segment and their headers. A segment is entries back to back; every entry,
+ * whatever its magic, starts with the same framing (FileLogInputStream reads it: frameAt):
+ *
+ *    0  offset   int64
+ *    8  size     int32    bytes after this field: the entry is 12 + size bytes
+ *   16  magic    int8     2: a record batch; 0 or 1: a legacy message
+ *
+ * A v2 record batch (DefaultRecordBatch; decodeRecordBatchHeader, RECORD_BATCH_LAYOUT as data):
+ *
+ *    0  baseOffset            int64
+ *    8  batchLength           int32   the entry's size
+ *   12  partitionLeaderEpoch  int32
+ *   16  magic                 int8    2
+ *   17  crc                   uint32  CRC-32C of bytes 21 to the end (entry.ts)
+ *   21  attributes            int16   bits 0-2 codec, 3 LogAppendTime, 4 transactional, 5 control,
+ *                                     6 baseTimestamp is the delete horizon
+ *   23  lastOffsetDelta       int32
+ *   27  baseTimestamp         int64
+ *   35  maxTimestamp          int64
+ *   43  producerId            int64
+ *   51  producerEpoch         int16
+ *   53  baseSequence          int32
+ *   57  recordCount           int32
+ *   61  records                       record.ts; one compressed stream unless the codec is none
+ *
+ * A legacy message's header (LegacyRecord; decodeLegacyEntryHeader) is its first 18 bytes (26 for
+ * v1): offset, size, crc, magic, attributes, v1's timestamp; its key and value are legacy.ts's.
+ *
+ * Printed by dump/log.ts printBatchLine (kafka-dump-log's batch line, one field after another),
+ * view/records.ts (kseg cat's batch lines and JSON) and view/explain.ts (every byte).
+ */
+
 /**
  * Framing shared by every entry of a log segment, whatever its magic: int64 offset, int32 size,
  * and (at byte 16) the magic byte. An entry occupies LOG_OVERHEAD + size bytes.

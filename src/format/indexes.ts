@@ -1,5 +1,20 @@
 import { type Int64, addInt64, readInt32, readInt64 } from './int64.js';
 
+/*
+ * A segment's three index files, fixed-size entries back to back (a partial last slot is ignored):
+ *
+ * `.index` (OffsetIndex), 8 bytes:      0 relativeOffset int32 (from the segment's base offset)
+ *                                       4 position int32 (of the batch in the `.log`)
+ * `.timeindex` (TimeIndex), 12 bytes:   0 timestamp int64 (a batch's max timestamp)
+ *                                       8 relativeOffset int32
+ * `.txnindex` (TransactionIndex), 34:   0 version int16 (Kafka reads its first byte)
+ *                                       2 producerId int64, 10 firstOffset int64,
+ *                                      18 lastOffset int64, 26 lastStableOffset int64
+ *
+ * Printed by dump/index-files.ts (kafka-dump-log: `offset: position:`, `timestamp: offset:`, the
+ * aborted transactions' line), checked by io/index-sanity.ts and audit/indexes.ts, read by io/seek.ts.
+ */
+
 /**
  * Offset index (`.index`): 8-byte entries of int32 offset relative to the segment's base offset
  * and int32 byte position in the `.log`. A broker preallocates the file and zero-fills the unused

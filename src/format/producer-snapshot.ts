@@ -2,9 +2,18 @@ import { crc32c } from '../codec/index.js';
 import { FormatError } from './errors.js';
 import { type Int64, readInt16, readInt32, readInt64, readUint32 } from './int64.js';
 
-/**
- * Producer-state snapshot (`<offset>.snapshot`, ProducerSnapshot v1): int16 version, uint32
- * CRC-32C of everything after it, int32 entry count, then 46-byte entries.
+/*
+ * Producer-state snapshot (`<offset>.snapshot`, ProducerSnapshot v1):
+ *
+ *    0  version   int16   1
+ *    2  crc       uint32  CRC-32C of bytes 6 to the end
+ *    6  count     int32
+ *   10  entries, 46 bytes each:
+ *        0 producerId int64, 8 producerEpoch int16, 10 lastSequence int32, 14 lastOffset int64,
+ *       22 offsetDelta int32, 26 timestamp int64, 34 coordinatorEpoch int32,
+ *       38 currentTxnFirstOffset int64 (-1: no open transaction)
+ *
+ * Printed by dump/index-files.ts dumpProducerSnapshot (one line per entry), read by audit/producers.ts.
  */
 export const PRODUCER_SNAPSHOT_ENTRIES_OFFSET = 6;
 export const PRODUCER_SNAPSHOT_ENTRY_SIZE = 46;

@@ -1,6 +1,6 @@
 import { LOG_OVERHEAD, MIN_RECORD_OVERHEAD, RECORD_BATCH_OVERHEAD, decodeBatchHeader } from '../format/batch.js';
 import { FormatError } from '../format/errors.js';
-import { decodeBatchRecords, decodeLegacyRecords, isEntryCrcValid } from '../format/record.js';
+import { decodeEntryRecords, isEntryCrcValid } from '../format/entry.js';
 import { type LogBatch, type ReadBatchesOptions, type WalkEnd, walkStoppedEarly } from './log-batch.js';
 import { type Problem, problemOf } from './problem.js';
 import { EntryWalker, SegmentFile, entryChecksumOf } from './segment-file.js';
@@ -15,8 +15,7 @@ export function makeBatch(file: string, bytes: Uint8Array, position: number): Lo
     header,
     bytes,
     crcValid: () => isEntryCrcValid(bytes, 0, header),
-    records: (options) =>
-      header.format === 'v2' ? decodeBatchRecords(bytes, 0, header, options) : decodeLegacyRecords(bytes, 0, header),
+    records: (options) => decodeEntryRecords(bytes, 0, header, options),
   };
 }
 
@@ -37,7 +36,7 @@ export function unreadBatch(file: string, bytes: Uint8Array, position: number, c
     crcValid: () => false,
     computedChecksum,
     records: (options) => {
-      const d = clipped.format === 'v2' ? decodeBatchRecords(bytes, 0, clipped, options) : decodeLegacyRecords(bytes, 0, clipped);
+      const d = decodeEntryRecords(bytes, 0, clipped, options);
       const error = d.error ? new FormatError(d.error.kind, `${d.error.message} (${cut})`, d.error.position) : new FormatError('CorruptRecord', cut, position);
       return { ...d, error };
     },

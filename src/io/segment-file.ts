@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { type FrameResult, HEADER_SIZE_UP_TO_MAGIC, RECORD_BATCH_OVERHEAD, frameAt, legacyHeaderSize } from '../format/batch.js';
 import { readInt32, readInt64, readInt8, readUint32 } from '../format/int64.js';
-import { entryChecksum } from '../format/record.js';
+import { entryChecksum } from '../format/entry.js';
 
 /** Default read window: large enough for typical batches, small enough to bound memory. */
 export const DEFAULT_CHUNK = 1 << 20;
@@ -81,21 +81,15 @@ export class SegmentFile {
   }
 }
 
-/** One framed entry in a segment window. `buf[at, at + totalSize)` holds all of its bytes. */
-export interface SegmentEntry {
-  position: number;
-  frame: Extract<FrameResult, { kind: 'entry' }>;
-  buf: Uint8Array;
-  at: number;
-}
-
 /**
  * Walks the entries of `file` in the window [start, end) with FileLogInputStream's framing rules.
  * Stops at the first position where fewer than 18 bytes remain or the entry does not fit.
  * An entry whose size field is below the minimum is reported as `undersized` (and ends the walk).
- * The yielded buffer is reused: copy what must outlive the next step.
+ * The entry the walk is on is the walker's own fields (entryPosition, frame, buf, at): every walk
+ * over a segment's entries steps one of these (io/batches.ts nextBatch turns its entry into a
+ * LogBatch). The buffer is reused: copy what must outlive the next step.
  */
-export class EntryWalker implements Iterable<SegmentEntry> {
+export class EntryWalker {
   /** Position after the last whole entry: where the walk stopped. */
   position: number;
   /** Set if the walk stopped on an entry whose size is below 14. */
@@ -165,10 +159,6 @@ export class EntryWalker implements Iterable<SegmentEntry> {
     this.buf = w.buf;
     this.at = w.at;
     return true;
-  }
-
-  *[Symbol.iterator](): Iterator<SegmentEntry> {
-    while (this.step()) yield { position: this.entryPosition, frame: this.frame!, buf: this.buf, at: this.at };
   }
 }
 

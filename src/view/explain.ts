@@ -7,7 +7,8 @@ import {
   type RecordBatchHeader,
   V2_CRC_START,
 } from '../format/batch.js';
-import { type LogRecord, legacyMessageLayout } from '../format/record.js';
+import { legacyMessageLayout } from '../format/legacy.js';
+import type { LogRecord } from '../format/record.js';
 import type { LogBatch } from '../io/log-batch.js';
 import { type Palette, palette } from './color.js';
 import { SCHEMA_VERSION, int64Json } from './json.js';
