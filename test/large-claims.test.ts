@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { scanSegment } from '../src/audit/segment.js';
+import { auditSegment } from '../src/audit/segment.js';
 import { Findings } from '../src/audit/types.js';
 import { crc32c } from '../src/codec/index.js';
 import { V2_CRC_START } from '../src/format/batch.js';
@@ -40,7 +40,7 @@ describe('a length field claiming megabytes', () => {
   it('kseg audit reports it as a bad size, with and without --resync, reading no more than its window at once', () => {
     for (const resync of [false, true]) {
       const findings = new Findings();
-      const scan = scanSegment(path, findings, { resync });
+      const scan = auditSegment(path, findings, { resync });
       expect(findings.all.find((a) => a.class === 'batch-size')?.position, `resync ${resync}`).toBe(at + 8);
       expect(scan.largestRead).toBeLessThanOrEqual(DEFAULT_CHUNK);
       if (resync) expect(scan.batchCount).toBeGreaterThan(4000);

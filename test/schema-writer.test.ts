@@ -20,7 +20,7 @@ import {
   type MessageData,
   type MessageSchema,
 } from '../src/format/schema/index.js';
-import { decodeMetadataRecord } from '../src/format/schema/metadata.js';
+import { decodeMetadataMessage as decodeMetadataRecord } from '../src/format/schema/metadata.js';
 import { REMOTE_LOG_METADATA_RECORDS } from '../src/format/schema/defs/remote-log.js';
 import { ShareSnapshotKey, ShareSnapshotValue, ShareUpdateKey, ShareUpdateValue } from '../src/format/schema/defs/share.js';
 import { TransactionLogKey, TransactionLogValue } from '../src/format/schema/defs/transaction.js';

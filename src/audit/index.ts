@@ -11,13 +11,12 @@ import { OffsetIndexCheck, TimeIndexCheck } from './indexes.js';
 import { OffsetCheck } from './offsets.js';
 import type { PartitionScan } from './partition.js';
 import { ProducerCheck } from './producers.js';
-import { type BatchSink, type SegmentScan, baseOffsetFromName, scanSegment } from './segment.js';
+import { type BatchSink, type SegmentScan, baseOffsetFromName, auditSegment } from './segment.js';
 import { type AuditOptions, type AuditReport, type AuditSummary, Findings, PartitionFindings } from './types.js';
 
 export { ANOMALY_CLASSES } from './types.js';
 export type { Anomaly, AnomalyClass, AuditOptions, AuditReport, AuditSummary, Severity } from './types.js';
 export type { BatchInfo, BatchSink, SegmentScan } from './segment.js';
-export { scanSegment } from './segment.js';
 
 /** The path cannot be audited at all (missing, not a log dir, a kind of file the audit does not know). */
 export class AuditInputError extends PathError {
@@ -120,7 +119,7 @@ function scan(path: string, findings: Findings, counters: Counters, options: Aud
           progress(b.size);
           reported += b.size;
         };
-  const s = scanSegment(path, findings, { resync: options.resync ?? false }, sink);
+  const s = auditSegment(path, findings, { resync: options.resync ?? false }, sink);
   // Bytes no batch covered (damage, skipped ranges, a torn tail) were read too.
   if (progress !== undefined && s.fileSize > reported) progress(s.fileSize - reported);
   counters.segments++;

@@ -98,7 +98,7 @@ export type BatchSink = (b: BatchInfo) => void;
  * (offsets, indexes, epochs, producers) keep their own bounded state, so memory is bounded by the
  * largest batch and the read window, not by the number of batches.
  */
-export function scanSegment(path: string, findings: Findings, options: ScanOptions, onBatch: BatchSink = () => {}): SegmentScan {
+export function auditSegment(path: string, findings: Findings, options: ScanOptions, onBatch: BatchSink = () => {}): SegmentScan {
   const file = new SegmentFile(path);
   try {
     return new Scanner(path, file, findings, options, onBatch).run();

@@ -36,7 +36,7 @@ export interface DiskBatch {
   digest: string;
 }
 
-export interface DiskRecord {
+export interface DiskRecordDigest {
   offset: number;
   /** Index into `DiskPartition.batches`. */
   batch: number;
@@ -56,9 +56,9 @@ export interface DiskPartition {
   path: string;
   batches: DiskBatch[];
   /** Data records in file order. */
-  records: DiskRecord[];
+  records: DiskRecordDigest[];
   /** Data records by offset (a list: a damaged log can hold an offset twice). */
-  byOffset: Map<number, DiskRecord[]>;
+  byOffset: Map<number, DiskRecordDigest[]>;
   /** Control batches by their (single) offset. */
   markers: Map<number, DiskBatch>;
   /** Every offset some batch occupies (data, control, or the claimed range of an undecodable batch). */
@@ -195,7 +195,7 @@ export function readDiskPartition(dir: PartitionDir, logDir: string, checkpoints
       }
       for (const r of decoded.records) {
         const d = fieldDigests(r.key, r.value, r.headers);
-        const rec: DiskRecord = {
+        const rec: DiskRecordDigest = {
           offset: Number(r.offset),
           batch: bi,
           timestamp: Number(r.timestamp),

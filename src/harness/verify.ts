@@ -1,4 +1,4 @@
-import { type DiskPartition, type DiskRecord, LogDirView, committedOffsets, fieldDigests } from './disk.js';
+import { type DiskPartition, type DiskRecordDigest, LogDirView, committedOffsets, fieldDigests } from './disk.js';
 import { type ManifestRow, unb64 } from './manifest.js';
 import type { ConsumeEvent } from './consume-log.js';
 import { SCHEMA_VERSIONS } from '../view/json.js';
@@ -58,7 +58,7 @@ export interface GapReport {
   reason: string;
 }
 
-export interface PartitionSummary {
+export interface VerifiedPartition {
   topic: string;
   partition: number;
   records: number;
@@ -107,7 +107,7 @@ export interface VerifyReport {
   logDirs: string[];
   ok: boolean;
   totals: { records: number; bad: number; byClass: Record<RecordClass, number>; unexplainedGaps: number; groupOffsetMismatches: number };
-  partitions: PartitionSummary[];
+  partitions: VerifiedPartition[];
   /** Every record that is not `intact`. */
   findings: RecordFinding[];
   replicas: ReplicaComparison[];
@@ -155,7 +155,7 @@ interface RowState {
 
 interface Verdict {
   class: RecordClass;
-  rec: DiskRecord | null;
+  rec: DiskRecordDigest | null;
   detail: string;
   cause?: 'idempotence-failure' | 'retry';
   fields?: string[];
@@ -169,7 +169,7 @@ function rowDigests(r: ManifestRow) {
   );
 }
 
-function sameBatchProducer(a: DiskPartition, x: DiskRecord, y: DiskRecord): boolean {
+function sameBatchProducer(a: DiskPartition, x: DiskRecordDigest, y: DiskRecordDigest): boolean {
   const bx = a.batches[x.batch]!;
   const by = a.batches[y.batch]!;
   return bx.producerId >= 0 && bx.producerId === by.producerId && bx.producerEpoch === by.producerEpoch && x.sequence >= 0 && x.sequence === y.sequence;
@@ -178,15 +178,15 @@ function sameBatchProducer(a: DiskPartition, x: DiskRecord, y: DiskRecord): bool
 /** Classifies the rows of one partition against one replica's files. */
 function verifyPartition(rows: RowState[], p: DiskPartition, compacted: boolean): { verdicts: Verdict[]; foreign: number; gaps: GapReport[] } {
   const verdicts: Array<Verdict | null> = rows.map(() => null);
-  const claimed = new Set<DiskRecord>();
-  const byContent = new Map<string, DiskRecord[]>();
+  const claimed = new Set<DiskRecordDigest>();
+  const byContent = new Map<string, DiskRecordDigest[]>();
   for (const rec of p.records) {
     const l = byContent.get(rec.content);
     if (l) l.push(rec);
     else byContent.set(rec.content, [rec]);
   }
   const cursor = new Map<string, number>();
-  const takeByContent = (content: string): DiskRecord | null => {
+  const takeByContent = (content: string): DiskRecordDigest | null => {
     const l = byContent.get(content);
     if (!l) return null;
     let i = cursor.get(content) ?? 0;
@@ -196,7 +196,7 @@ function verifyPartition(rows: RowState[], p: DiskPartition, compacted: boolean)
     claimed.add(l[i]!);
     return l[i]!;
   };
-  const matched: Array<DiskRecord | null> = rows.map(() => null);
+  const matched: Array<DiskRecordDigest | null> = rows.map(() => null);
   // A: acked records at their acked offset.
   rows.forEach((s, i) => {
     if (s.row.offset === null) return;
@@ -468,13 +468,13 @@ export function verifyRun(rows: ManifestRow[], logDirs: string[], options: Verif
   const findingsByIndex: Array<RecordFinding | null> = rows.map(() => null);
   const finals: RecordClass[] = rows.map(() => 'intact');
   const diskOffsets: Array<number | null> = rows.map(() => null);
-  const partitions: PartitionSummary[] = [];
+  const partitions: VerifiedPartition[] = [];
   const replicas: ReplicaComparison[] = [];
   let unexplainedGaps = 0;
   for (const states of byPartition.values()) {
     const { topic, partition } = states[0]!.row;
     const parts = views.map((v) => v.partition(topic, partition)).filter((p): p is DiskPartition => p !== null);
-    const summary: PartitionSummary = { topic, partition, records: states.length, byClass: {}, replicas: [] };
+    const summary: VerifiedPartition = { topic, partition, records: states.length, byClass: {}, replicas: [] };
     partitions.push(summary);
     if (parts.length === 0) {
       for (const s of states) {

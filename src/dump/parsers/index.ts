@@ -18,11 +18,11 @@ import {
   type FieldHook,
   type FieldValue,
 } from '../../format/schema/index.js';
-import { decodeMetadataRecord } from '../../format/schema/metadata.js';
-import { decodeControlRecord } from '../../format/schema/control.js';
+import { decodeMetadataMessage } from '../../format/schema/metadata.js';
+import { decodeControlMessage } from '../../format/schema/control.js';
+import type { Int64 } from '../../format/int64.js';
 import { formatRemoteLogMetadata } from './remote-log.js';
 
-export type Int64 = number | bigint;
 export interface RecordForParser {
   offset: Int64;
   /** Negative: no key (Record.hasKey()); read before the key, as Kafka reads it. Absent: the key's nullness says. */
@@ -116,7 +116,7 @@ export function createClusterMetadataParser(): MessageParser {
   return {
     parse(record) {
       try {
-        const r = decodeMetadataRecord(record.value);
+        const r = decodeMetadataMessage(record.value);
         return { value: `{"type":${jsonString(r.typeName)},"version":${r.version},"data":${writeJson(r.schema, r.data, r.version)}}` };
       } catch (e) {
         return { value: `Error at ${record.offset}, skipping. ${messageOf(e)}` };
@@ -151,7 +151,7 @@ const CONTROL_LABEL: Record<number, string> = {
  */
 export function formatControlRecord(key: Uint8Array | null, value: Uint8Array | null): string {
   try {
-    const r = decodeControlRecord(key, value);
+    const r = decodeControlMessage(key, value);
     if (r.type === 0 || r.type === 1) {
       return ` endTxnMarker: ${r.typeName} coordinatorEpoch: ${r.data['coordinatorEpoch'] as number}`;
     }

@@ -58,7 +58,7 @@ export function parseControlKey(key: Uint8Array | null): [number, number] {
  * Decodes a control record as DumpLogSegments 4.3 does before printing it (end transaction markers,
  * KRaft control messages read at version 0). Throws SchemaError where Kafka throws.
  */
-export function decodeControlRecord(key: Uint8Array | null, value: Uint8Array | null): ControlRecord {
+export function decodeControlMessage(key: Uint8Array | null, value: Uint8Array | null): ControlRecord {
   const [keyVersion, type] = parseControlKey(key);
   const typeName = CONTROL_TYPE_NAMES[type] ?? 'UNKNOWN';
   if (type === 0 || type === 1) {

@@ -3,8 +3,8 @@
  * bytes in, plain ordered objects (or Kafka's JSON text) out.
  */
 import { decodeCoordinatorRecord, type CoordinatorFamily } from './coordinator.js';
-import { decodeControlRecord as decodeControl } from './control.js';
-import { decodeMetadataRecord as decodeMetadata } from './metadata.js';
+import { decodeControlMessage } from './control.js';
+import { decodeMetadataMessage } from './metadata.js';
 import type { MessageData } from './reader.js';
 
 export type { Int64 } from './types.js';
@@ -15,8 +15,8 @@ export { writeJson, toJsonValue, jsonString, type FieldHook } from './json.js';
 export { base64, uuidToString, javaDouble } from './values.js';
 export { SchemaError } from './errors.js';
 export { decodeCoordinatorRecord, UnknownRecordTypeError, coordinatorRecordPair, type CoordinatorRecord, type CoordinatorFamily } from './coordinator.js';
-export { metadataSchema, decodeMetadataRecord as decodeMetadataMessage, type MetadataRecord } from './metadata.js';
-export { parseControlKey, CONTROL_SCHEMAS, CONTROL_TYPE_NAMES, type ControlRecord } from './control.js';
+export { metadataSchema, decodeMetadataMessage, type MetadataRecord } from './metadata.js';
+export { parseControlKey, decodeControlMessage, CONTROL_SCHEMAS, CONTROL_TYPE_NAMES, type ControlRecord } from './control.js';
 export { METADATA_RECORDS, metadataTypeName } from './defs/metadata.js';
 export { GROUP_RECORDS } from './defs/group.js';
 export * as controlSchemas from './defs/control.js';
@@ -58,13 +58,13 @@ export function decodeShareGroupStateRecord(key: Uint8Array, value: Uint8Array |
 
 /** KRaft `__cluster_metadata` / snapshot record value. */
 export function decodeMetadataRecord(value: Uint8Array | null): DecodedRecord {
-  const r = decodeMetadata(value);
+  const r = decodeMetadataMessage(value);
   return { type: r.type, typeName: r.typeName, version: r.version, data: r.data };
 }
 
 /** Control record of a control batch (end-transaction markers and KRaft control messages). */
 export function decodeControlRecord(key: Uint8Array | null, value: Uint8Array | null): DecodedRecord {
-  const r = decodeControl(key, value);
+  const r = decodeControlMessage(key, value);
   return { type: r.type, typeName: r.typeName, version: r.version, data: r.data };
 }
 export { writeMessage, writeTo, writeCoordinatorKey, writeCoordinatorValue, writeApiMessageFrame, ByteWriter, uuidFromString } from './writer.js';

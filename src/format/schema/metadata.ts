@@ -35,7 +35,7 @@ function unsignedIntToShort(c: Cursor, entity: string): number {
 }
 
 /** As `MetadataRecordSerde.read`; throws SchemaError with Kafka's message. A null value fails like Kafka's. */
-export function decodeMetadataRecord(value: Uint8Array | null, options: { spans?: boolean } = {}): MetadataRecord {
+export function decodeMetadataMessage(value: Uint8Array | null, options: { spans?: boolean } = {}): MetadataRecord {
   const r = decodeApiMessageFrame(value, (apiKey) => BY_KEY.get(apiKey), options);
   return { ...r, typeName: metadataTypeName(r.schema) };
 }

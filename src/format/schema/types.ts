@@ -4,8 +4,7 @@
  * per record type; the generic reader (`reader.ts`) and JSON writer (`json.ts`) interpret them.
  */
 
-/** An int64 value: a JS number when it is a safe integer, otherwise a bigint. */
-export type Int64 = number | bigint;
+export type { Int64 } from '../int64.js';
 
 /** A version range `lo..hi` (inclusive); `hi` is 32767 for "N+". `none` is the empty range. */
 export interface Versions {
