@@ -49,14 +49,27 @@ function readAt(fd: number, pos: number, len: number): Uint8Array {
 const allZero = (b: Uint8Array): boolean => b.every((x) => x === 0);
 
 /**
+ * Opens an index, reads its size, and runs `check` on it with its whole slots (including a
+ * preallocated zero tail): the sanity verdict, whose `error` is null when the check passes.
+ */
+function sanityOf(path: string, kind: IndexSanity['kind'], entrySize: number, check: (fd: number, bytes: number, slots: number) => { error: string | null; preallocated: boolean }): IndexSanity {
+  const fd = openSync(path, 'r');
+  try {
+    const bytes = fstatSync(fd).size;
+    const slots = slotCount(bytes, entrySize);
+    const { error, preallocated } = check(fd, bytes, slots);
+    return { file: path, kind, bytes, slots, ok: error === null, error, preallocated };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
  * OffsetIndex.sanityCheck: a non-empty index's last slot offset must be ≥ the base offset and its
  * length a multiple of 8. Reads only the last slot.
  */
 export function offsetIndexSanity(path: string, baseOffset: Int64): IndexSanity {
-  const fd = openSync(path, 'r');
-  try {
-    const bytes = fstatSync(fd).size;
-    const slots = slotCount(bytes, OFFSET_INDEX_ENTRY_SIZE);
+  return sanityOf(path, 'offset', OFFSET_INDEX_ENTRY_SIZE, (fd, bytes, slots) => {
     let error: string | null = null;
     let preallocated = false;
     if (slots > 0) {
@@ -69,10 +82,8 @@ export function offsetIndexSanity(path: string, baseOffset: Int64): IndexSanity 
         error = `Index file ${path} is corrupt, found ${bytes} bytes which is neither positive nor a multiple of ${OFFSET_INDEX_ENTRY_SIZE}`;
       }
     }
-    return { file: path, kind: 'offset', bytes, slots, ok: error === null, error, preallocated };
-  } finally {
-    closeSync(fd);
-  }
+    return { error, preallocated };
+  });
 }
 
 /**
@@ -80,10 +91,7 @@ export function offsetIndexSanity(path: string, baseOffset: Int64): IndexSanity 
  * the base offset, and its length a multiple of 12. Reads only the first and last slots.
  */
 export function timeIndexSanity(path: string, baseOffset: Int64): IndexSanity {
-  const fd = openSync(path, 'r');
-  try {
-    const bytes = fstatSync(fd).size;
-    const slots = slotCount(bytes, TIME_INDEX_ENTRY_SIZE);
+  return sanityOf(path, 'time', TIME_INDEX_ENTRY_SIZE, (fd, bytes, slots) => {
     let error: string | null = null;
     let preallocated = false;
     if (slots > 0) {
@@ -101,8 +109,6 @@ export function timeIndexSanity(path: string, baseOffset: Int64): IndexSanity {
     if (error === null && bytes % TIME_INDEX_ENTRY_SIZE !== 0) {
       error = `Time index file ${path} is corrupt, found ${bytes} bytes which is neither positive nor a multiple of ${TIME_INDEX_ENTRY_SIZE}`;
     }
-    return { file: path, kind: 'time', bytes, slots, ok: error === null, error, preallocated };
-  } finally {
-    closeSync(fd);
-  }
+    return { error, preallocated };
+  });
 }

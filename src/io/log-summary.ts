@@ -28,20 +28,19 @@ import { type Problem, problemOf } from './problem.js';
 export type { IndexSanity, IndexVerdict } from './index-sanity.js';
 export type { Problem } from './problem.js';
 
-export interface SegmentSummary {
-  baseOffset: Int64;
-  log: string | null;
-  /** Size of the `.log` file. */
-  bytes: number;
-  /** The last segment of the partition: the one a broker appends to. */
-  active: boolean;
+/** What a segment's and a partition's summaries both say, from batch headers and indexes. */
+export interface HeaderSummary {
   batches: number;
   /** Every record, control records (transaction markers, KRaft control messages) included. */
   records: number;
-  controlBatches: number;
   /** Records of control batches (included in `records`). */
   controlRecords: number;
-  /** First and last offsets of the records (null when the segment is empty). */
+  /**
+   * False when some legacy (magic 0/1) compressed wrapper was counted by its offset span rather
+   * than decompressed: exact unless the log was compacted (offsets missing inside the wrapper).
+   */
+  recordsExact: boolean;
+  /** First and last offsets of the records (null when there are none). */
   firstOffset: Int64 | null;
   lastOffset: Int64 | null;
   /** Earliest batch-first timestamp and latest batch max timestamp, from headers (null if none). */
@@ -49,17 +48,22 @@ export interface SegmentSummary {
   maxTimestamp: Int64 | null;
   codecs: string[];
   magics: number[];
-  /**
-   * False when some legacy (magic 0/1) compressed wrapper was counted by its offset span rather
-   * than decompressed: exact unless the log was compacted (offsets missing inside the wrapper).
-   */
-  recordsExact: boolean;
+  indexVerdict: IndexVerdict;
+  problems: Problem[];
+}
+
+export interface SegmentSummary extends HeaderSummary {
+  baseOffset: Int64;
+  log: string | null;
+  /** Size of the `.log` file. */
+  bytes: number;
+  /** The last segment of the partition: the one a broker appends to. */
+  active: boolean;
+  controlBatches: number;
   offsetIndex: IndexSanity | null;
   timeIndex: IndexSanity | null;
   /** `.txnindex` aborted-transaction entries (null when there is no file). */
   abortedTxns: number | null;
-  indexVerdict: IndexVerdict;
-  problems: Problem[];
 }
 
 export interface SummaryOptions {
@@ -68,6 +72,11 @@ export interface SummaryOptions {
    * count in the header and are never decompressed).
    */
   exactLegacyCounts?: boolean;
+}
+
+/** The ranges of a summary before any batch is read (its fields in the order the summaries list them). */
+function nothingRead(): Pick<HeaderSummary, 'firstOffset' | 'lastOffset' | 'firstTimestamp' | 'maxTimestamp' | 'codecs' | 'magics'> {
+  return { firstOffset: null, lastOffset: null, firstTimestamp: null, maxTimestamp: null, codecs: [], magics: [] };
 }
 
 /**
@@ -85,12 +94,7 @@ export function summarizeSegment(seg: SegmentFiles, active: boolean, options: Su
     records: 0,
     controlBatches: 0,
     controlRecords: 0,
-    firstOffset: null,
-    lastOffset: null,
-    firstTimestamp: null,
-    maxTimestamp: null,
-    codecs: [],
-    magics: [],
+    ...nothingRead(),
     recordsExact: true,
     offsetIndex: null,
     timeIndex: null,
@@ -174,7 +178,7 @@ export interface Leftover {
   bytes: number;
 }
 
-export interface PartitionSummary {
+export interface PartitionSummary extends HeaderSummary {
   name: string;
   topic: string;
   partition: number;
@@ -185,18 +189,6 @@ export interface PartitionSummary {
   logBytes: number;
   /** Every file of the folder, leftovers included. */
   totalBytes: number;
-  batches: number;
-  /** Every record, control records included (as a deep walk counts them). */
-  records: number;
-  controlRecords: number;
-  recordsExact: boolean;
-  firstOffset: Int64 | null;
-  lastOffset: Int64 | null;
-  firstTimestamp: Int64 | null;
-  maxTimestamp: Int64 | null;
-  codecs: string[];
-  magics: number[];
-  indexVerdict: IndexVerdict;
   abortedTxns: number;
   /** Producer snapshot offsets (`<offset>.snapshot`). */
   snapshots: Int64[];
@@ -209,7 +201,6 @@ export interface PartitionSummary {
   checkpoints: Record<string, Int64>;
   leftovers: Leftover[];
   other: string[];
-  problems: Problem[];
 }
 
 function readText(file: string, problems: Problem[]): string | null {
@@ -247,12 +238,7 @@ export function summarizePartition(dir: PartitionDir, options: SummaryOptions = 
     records: 0,
     controlRecords: 0,
     recordsExact: true,
-    firstOffset: null,
-    lastOffset: null,
-    firstTimestamp: null,
-    maxTimestamp: null,
-    codecs: [],
-    magics: [],
+    ...nothingRead(),
     indexVerdict: 'ok',
     abortedTxns: 0,
     snapshots: dir.snapshots.map((s) => normalize(s.offset)),
