@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { decrementSequence, lastOffsetOf } from '../format/batch.js';
+import { RECORD_BATCH_OVERHEAD, decrementSequence, lastOffsetOf } from '../format/batch.js';
 import { FormatError } from '../format/errors.js';
 import { type Int64, int64Max, normalize } from '../format/int64.js';
 import {
@@ -116,7 +116,7 @@ export function dumpTimeIndex(path: string, opts: { sanityOnly: boolean; verifyO
       chains.check(pos, end);
       let match: { position: number; last: Int64 } | null = null;
       for (const { entryPosition: p } of walkEntries(log, logPath, pos, end)) {
-        const w = log.window(p, 61);
+        const w = log.window(p, RECORD_BATCH_OVERHEAD);
         const h = loadHeader(log, w.buf, w.at, p, end, logPath);
         const last = lastOffsetOf(h);
         if (last >= e.offset) {
@@ -129,9 +129,9 @@ export function dumpTimeIndex(path: string, opts: { sanityOnly: boolean; verifyO
       } else if (match.last !== e.offset) {
         reports.offsetNotFound(abs, e.offset, match.last);
       } else {
-        const w0 = log.window(match.position, 61);
+        const w0 = log.window(match.position, RECORD_BATCH_OVERHEAD);
         const size = loadHeader(log, w0.buf, w0.at, match.position, end, logPath).sizeInBytes;
-        const w = log.window(match.position, Math.max(size, 61));
+        const w = log.window(match.position, Math.max(size, RECORD_BATCH_OVERHEAD));
         const h = loadHeader(log, w.buf, w.at, match.position, end, logPath);
         const decoded = decodeEntryRecords(w.buf, w.at, h);
         if (decoded.error) throw toJavaException(decoded.error);
