@@ -8,7 +8,7 @@ import { MUTATION_KINDS, type MutationSpec, applyMutation } from './fuzz/mutatio
 import { crc32c } from '../src/codec/index.js';
 import { RECORD_BATCH_LAYOUT, V2_CRC_START } from '../src/format/batch.js';
 import { ByteSink } from '../src/dump/output.js';
-import { SHALLOW_FACTOR, closeDumpWorkers } from '../src/dump/parallel.js';
+import { FRAME_CUT_STEPS, SHALLOW_FACTOR, closeDumpWorkers } from '../src/dump/parallel.js';
 import { runDumpLogAsync } from '../src/dump/run.js';
 import { formatChunk } from '../src/dump/parallel-chunk.js';
 import { openSegment } from '../src/dump/log.js';
@@ -255,7 +255,7 @@ describe.skipIf(availableParallelism() < 2)('parallel deep dump == serial dump',
     const binary = Buffer.alloc(1_500_000);
     for (let i = 0; i < binary.length; i++) binary[i] = (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24;
     const text = Buffer.from('kafka '.repeat(250_000));
-    // Small batches first: a deep dump whose first batch is large against a range stays serial.
+    // Small batches first: ranges of equal size, scanned (a first batch this large is cut at frames, below).
     const small = buildSegment(batchesOf('plain-0', ['00000000000000000000.log']), 100_000, 0);
     const last = small.anchors[small.anchors.length - 1]!;
     const n = Number(small.log.readBigInt64BE(last)) + small.log.readInt32BE(last + 23) + 1;
@@ -270,7 +270,7 @@ describe.skipIf(availableParallelism() < 2)('parallel deep dump == serial dump',
     }
   });
 
-  it('batches larger than a range: ranges start at the batch that starts inside them (no fallback); a first batch that large keeps the dump serial', async () => {
+  it('batches larger than a range: ranges start at the batch that starts inside them (no fallback); a first batch that large: ranges cut at frames', async () => {
     // Ranges of ~10 KiB (shallow, threshold lowered) and, after a small batch, batches of 40-100 KB
     // of pseudo-random bytes: most ranges hold no batch start, and the batch that starts in a range
     // ends past it. (Range starts that had to end inside their range fell back to serial.)
@@ -288,15 +288,141 @@ describe.skipIf(availableParallelism() < 2)('parallel deep dump == serial dump',
     parallelTuning.minBytes = Math.floor(MIN_BYTES / SHALLOW_FACTOR);
     try {
       const fallbacks = parallelStats.fallbacks;
+      const frameCuts = parallelStats.frameCuts;
       const r = await compare(['--files', f]);
       expect(r.chunks).toBeGreaterThan(20);
       expect(parallelStats.fallbacks).toBe(fallbacks);
-      const files = parallelStats.files;
-      for (const mode of [[], ['--deep-iteration']]) expect((await dumpAsync([...mode, '--files', large])).code).toBe(0);
-      expect(parallelStats.files).toBe(files);
+      // Scanned ranges above, no frame cuts; the file without its small first batch is cut at frames.
+      expect(parallelStats.frameCuts).toBe(frameCuts);
+      for (const mode of [[], ['--deep-iteration']]) {
+        const files = parallelStats.files;
+        const l = await compare([...mode, '--files', large]);
+        expect(l.serial.code).toBe(0);
+        expect(l.chunks).toBeGreaterThan(10);
+        expect(parallelStats.files).toBe(files + TUNINGS.length);
+      }
+      expect(parallelStats.frameCuts).toBeGreaterThan(frameCuts);
+      expect(parallelStats.fallbacks).toBe(fallbacks);
     } finally {
       parallelTuning.minBytes = MIN_BYTES;
     }
+  });
+
+  describe('files of large entries: ranges cut at batch starts found by stepping frames', () => {
+    /** ~1.3 MB of batches of one 15-60 KB record (half text, half pseudo-random bytes, as the bench's `large`): far over a quarter of a 32 KiB range. */
+    const large = (() => {
+      let seed = 23;
+      const batches: Buffer[] = [];
+      let size = 0;
+      for (let i = 0; size < 1_300_000; i++) {
+        const n = 15_000 + ((i * 7_919) % 45_000);
+        const value = Buffer.alloc(n);
+        value.write('large value text '.repeat(Math.ceil(n / 34)).slice(0, n >> 1));
+        for (let k = n >> 1; k < n; k++) value[k] = (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24;
+        batches.push(batchWithValue(value, i));
+        size += batches[batches.length - 1]!.length;
+      }
+      return buildSegment(batches, size, 0);
+    })();
+    const LARGE = join(dir, 'large', '00000000000000000000.log');
+    spawnSync('mkdir', ['-p', join(dir, 'large')]);
+    writeFileSync(LARGE, large.log);
+
+    it('every mode, byte for byte, on many ranges, without a scan or a fallback', async () => {
+      const fallbacks = parallelStats.fallbacks;
+      const cuts = parallelStats.frameCuts;
+      for (const mode of [[], ...DEEP_MODES]) {
+        const r = await compare([...mode, '--files', LARGE]);
+        expect(r.serial.code).toBe(0);
+        expect(r.chunks).toBeGreaterThan(20);
+      }
+      expect(parallelStats.frameCuts - cuts).toBeGreaterThan(5 * TUNINGS.length * 20);
+      expect(parallelStats.fallbacks).toBe(fallbacks);
+    });
+
+    it('--max-bytes windows: inside a batch, at a batch start, one byte past it, past the end', async () => {
+      const a = large.anchors;
+      for (const maxBytes of [a[30]! + 5_000, a[31]!, a[31]! + 1, large.log.length - 1, large.log.length + 9]) {
+        for (const mode of [['--deep-iteration'], ['--print-data-log']]) {
+          const r = await compare([...mode, '--max-bytes', String(maxBytes), '--files', LARGE]);
+          expect(r.chunks).toBeGreaterThan(10);
+        }
+      }
+    });
+
+    it('a batch stored inside a large record is stepped over whole: no range starts in it, no fallback', async () => {
+      const inner = buildSegment(batchesOf('plain-0', ['00000000000000000189.log']), 100_000, 7_000_000).log;
+      const next = large.anchors.length;
+      const f = join(dir, 'large', '00000000000000000001.log');
+      writeFileSync(f, Buffer.concat([large.log, batchWithValue(inner, next), batchWithValue(Buffer.from('after'), next + 1)]));
+      const fallbacks = parallelStats.fallbacks;
+      for (const mode of [['--print-data-log'], ['--deep-iteration']]) {
+        const r = await compare([...mode, '--files', f]);
+        expect(r.serial.stdout.toString('utf8')).toContain(`| offset: ${next + 1} CreateTime: 1700000000000 keySize: -1 valueSize: 5`);
+      }
+      expect(parallelStats.fallbacks).toBe(fallbacks);
+    });
+
+    it(`entries that turn small: past ${FRAME_CUT_STEPS} frames a range, ranges of equal size again, scanned; a batch stored in a record there falls back to serial`, async () => {
+      // Large entries, then small ones with a batch stored inside a record among them: the ranges
+      // over the small entries hold more than FRAME_CUT_STEPS batches, so the cuts give way to
+      // scanned ranges, and a range that starts inside the record disagrees with the walk.
+      const small = buildSegment(batchesOf('plain-0', ['00000000000000000000.log']), 300_000, large.anchors.length);
+      const smallLast = small.anchors[small.anchors.length - 1]!;
+      const next = Number(small.log.readBigInt64BE(smallLast)) + small.log.readInt32BE(smallLast + 23) + 1;
+      const inner = buildSegment(batchesOf('plain-0', ['00000000000000000189.log']), 100_000, 7_000_000).log;
+      const after = buildSegment(batchesOf('plain-0', ['00000000000000000357.log']), 200_000, next + 1).log;
+      const f = join(dir, 'large', '00000000000000000002.log');
+      writeFileSync(f, Buffer.concat([large.log, small.log, batchWithValue(inner, next), after]));
+      const meanSmall = small.log.length / small.anchors.length;
+      parallelTuning.chunkBytes = Math.ceil(2 * FRAME_CUT_STEPS * meanSmall);
+      try {
+        for (const mode of [['--print-data-log'], ['--deep-iteration']]) {
+          for (const tuning of TUNINGS.filter((t) => !t.direct)) {
+            const before = { ...parallelStats };
+            const r = await compare([...mode, '--files', f], [tuning]);
+            expect(r.serial.code).toBe(0);
+            expect(parallelStats.frameCuts).toBeGreaterThan(before.frameCuts);
+            expect(parallelStats.fallbacks).toBe(before.fallbacks + 1);
+          }
+          await compare([...mode, '--files', f], [TUNINGS[0]]);
+        }
+        // Frame cuts asked for on a file of small entries: they give way at once, byte for byte.
+        parallelTuning.frameCuts = true;
+        const r = await compare(['--deep-iteration', '--files', PLAIN]);
+        expect(r.chunks).toBeGreaterThan(5);
+      } finally {
+        delete parallelTuning.chunkBytes;
+        delete parallelTuning.frameCuts;
+      }
+    });
+
+    it('damaged copies: 60 seeded mutations (FUZZ_RUNS=N), failures and trailing bytes anywhere, same output and exit code as serial', async () => {
+      const cases = Math.max(1, Math.floor(Number(process.env.FUZZ_RUNS ?? 300) / 5));
+      let state = Number(process.env.FUZZ_SEED ?? 20261205);
+      const rand = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0);
+      const f = join(dir, 'large', '00000000000000000003.log');
+      const modes = [[], ['--deep-iteration'], ['--print-data-log'], ['--print-data-log', '--max-bytes', '900000']];
+      const outcomes = new Map<string, number>();
+      let parallelRuns = 0;
+      for (let i = 0; i < cases; i++) {
+        let bytes = large.log;
+        for (let k = 1 + (rand() % 2); k > 0; k--) {
+          const m: MutationSpec = { kind: rand() % MUTATION_KINDS.length, at: rand(), len: rand(), value: rand(), bytes: Uint8Array.from({ length: rand() % 200 }, () => rand() & 0xff) };
+          bytes = applyMutation(bytes, m, large.anchors);
+        }
+        writeFileSync(f, bytes);
+        const r = await compare([...modes[i % modes.length]!, '--files', f]);
+        if (r.chunks > 0) parallelRuns++;
+        const out = r.serial.stdout.toString('utf8');
+        const key = r.serial.code !== 0 ? (/"main" ([\w.$]+)/.exec(r.serial.stderr.toString('utf8'))?.[1] ?? `exit ${r.serial.code}`) : out.includes('isvalid: false') ? 'invalid crc' : / invalid bytes at the end/.test(out) ? 'trailing' : 'ok';
+        outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
+      }
+      expect(parallelRuns).toBeGreaterThan(cases * 0.8);
+      expect(outcomes.size).toBeGreaterThanOrEqual(Math.min(3, cases));
+      expect(outcomes.has('exit 2')).toBe(false);
+      console.log(`large-entry mutation cases: ${JSON.stringify(Object.fromEntries(outcomes))}; parallel runs ${parallelRuns}`);
+    }, 600_000);
   });
 
   it('DefaultDecoder (a running identity per record, numbered across runs) stays serial', async () => {

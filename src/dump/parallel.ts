@@ -1,21 +1,27 @@
 import { availableParallelism } from 'node:os';
 import { HEADER_SIZE_UP_TO_MAGIC, frameAt } from '../format/batch.js';
 import { type Int64, addInt64 } from '../format/int64.js';
+import type { SegmentFile } from '../io/segment-file.js';
 import { JavaException } from './java-exception.js';
 import { type DumpLogOptions, type OffsetGap, type OpenedLog, type RangeContext, dumpOpenedLog, formatRange, openLog, trailingBytesLine } from './log.js';
 import { ByteSink, type DumpIO } from './output.js';
 import { type ChunkJob, type ChunkResult, PART_BYTES, formatChunk } from './parallel-chunk.js';
 import type { DumpReports } from './reports.js';
-import { type ParallelCounters, type ParallelTuning, PARALLEL_MIN_BYTES } from './tuning.js';
+import { type ParallelCounters, type ParallelTuning, PARALLEL_MIN_BYTES, newParallelCounters } from './tuning.js';
 import { type WorkerPool, defaultWorkerScript, workerPool } from './worker-pool.js';
 
 /**
- * Dumps of large `.log`/`.checkpoint` files on several cores. The file is cut into ranges of equal
- * size, formatted with the serial code (formatChunk: formatRange in log.ts) by worker threads
+ * Dumps of large `.log`/`.checkpoint` files on several cores. The file is cut into ranges,
+ * formatted with the serial code (formatChunk: formatRange in log.ts) by worker threads
  * (worker-pool.ts) and by the main thread itself. Where batches start is only known by walking from
- * the file's start, so a range formatted ahead of the walk starts at the first plausible entry of
- * its range (framing, header and checksum valid, see io/segment-file.ts) and goes on past the
- * range's end to the first entry at or after it. The main thread writes the ranges strictly in
+ * the file's start. In a file of small entries, the ranges are of equal size and a range formatted
+ * ahead of the walk starts at the first plausible entry of its range (framing, header and checksum
+ * valid, see io/segment-file.ts) and goes on past the range's end to the first entry at or after
+ * it. In a file of large entries (multi-MB records: a range of equal size would hold at most one
+ * batch start, and be scanned for it in vain), the main thread cuts the ranges at batch starts
+ * instead: it steps the entries' frames (offset and size, a 17-byte peek each, as the serial walk
+ * frames them) from one cut to the first entry at or after a range's size further, so each range
+ * starts where the walk will be (frameCut). The main thread writes the ranges strictly in
  * file order and uses one only if its start is where the previous range's walk stopped: always, in
  * a real segment. Otherwise (damage that hides a batch's start, or a batch stored inside a record)
  * it drops the later ranges and dumps the rest of the file itself, serially. It also merges the
@@ -63,7 +69,7 @@ export async function dumpLogAsync(
   try {
     const threads = Math.min(availableParallelism(), 8);
     const minBytes = tuning.minBytes ?? PARALLEL_MIN_BYTES;
-    const large = log.windowEnd >= minBytes * (opts.deepIteration ? 1 : SHALLOW_FACTOR) && firstEntryBytes(log) <= rangeBytes(minBytes, { deepIteration: true }) / 4;
+    const large = log.windowEnd >= minBytes * (opts.deepIteration ? 1 : SHALLOW_FACTOR);
     const script = workerArgs === null || threads < 2 || !large ? null : (tuning.workerScript ?? defaultWorkerScript());
     if (script === null) {
       dumpOpenedLog(log, path, opts, io, reports);
@@ -75,7 +81,8 @@ export async function dumpLogAsync(
       chunkBytes: tuning.chunkBytes ?? rangeBytes(minBytes, opts),
       direct: tuning.direct ?? true,
       held: tuning.held ?? true,
-      counters: counters ?? { files: 0, chunks: 0, direct: 0, held: 0, fallbacks: 0 },
+      frameCuts: tuning.frameCuts ?? largeEntries(log, minBytes),
+      counters: counters ?? newParallelCounters(),
     });
     await dump.run();
   } finally {
@@ -92,18 +99,51 @@ function rangeBytes(minBytes: number, opts: Pick<DumpLogOptions, 'deepIteration'
 }
 
 /**
- * The size of the window's first entry (0 if none frames). Dumps whose first batch is larger than
- * a quarter of a deep dump's range (multi-MB records) stay serial: a range holds at most one batch
- * start, every range inside a batch is scanned for one in vain, and the main thread copies the long
- * values it formats ahead. Measured on 256 MiB of 1-4 MiB records (CPU time, 2 cores under load):
- * --deep-iteration 0.71 s serial against 1.12 s parallel, --print-data-log 1.65 against 3.33 s,
- * shallow 0.28-0.31 against 0.48-0.72 s.
+ * Whether a file's entries are "large": its first is larger than a quarter of a deep dump's range
+ * (256 KiB by default). Such a file is cut at batch starts found by stepping the frames (frameCut)
+ * rather than into ranges of equal size scanned for their first batch: those hold at most a few
+ * batch starts, and a range inside a batch is scanned in vain. Measured on 256 MiB of 1-4 MiB
+ * records (CPU time, 2 cores under load), scanned ranges against serial: --deep-iteration 1.12 s
+ * against 0.71 s, --print-data-log 3.33 against 1.65 s, shallow 0.48-0.72 against 0.28-0.31 s
+ * (docs/bench.md has the frame cuts' figures).
  */
+function largeEntries(log: OpenedLog, minBytes: number): boolean {
+  return firstEntryBytes(log) > rangeBytes(minBytes, { deepIteration: true }) / 4;
+}
+
+/**
+ * Frames stepped at most to find one cut. A file whose first entry is large but whose next ones are
+ * small would cost the main thread a peek per entry: past this many, the ranges go back to equal
+ * sizes and scanned starts for the rest of the file.
+ */
+export const FRAME_CUT_STEPS = 64;
+
+/** The size of the window's first entry (0 if none frames). */
 function firstEntryBytes(log: OpenedLog): number {
   const h = log.file.peek(0, HEADER_SIZE_UP_TO_MAGIC);
   if (h.available < HEADER_SIZE_UP_TO_MAGIC) return 0;
   const f = frameAt(h.buf, h.at, h.at + log.windowEnd);
   return f.kind === 'entry' ? f.totalSize : 0;
+}
+
+/**
+ * Where the serial walk, at the entry starting at `from`, first stands at or after `target`:
+ * stepped frame by frame as EntryWalker.step frames them (peeks of 17 bytes, the file's window
+ * not moved). `end` if the framing ends first (the walk ends there or before: the range runs to
+ * the end of the window), null after `maxSteps` frames (entries too small for stepping to pay).
+ */
+export function frameCut(file: SegmentFile, from: number, target: number, end: number, maxSteps: number): number | null {
+  let p = from;
+  for (let steps = 0; p < target; steps++) {
+    if (steps === maxSteps) return null;
+    if (p >= end - HEADER_SIZE_UP_TO_MAGIC) return end;
+    const h = file.peek(p, HEADER_SIZE_UP_TO_MAGIC);
+    if (h.available < HEADER_SIZE_UP_TO_MAGIC) return end;
+    const f = frameAt(h.buf, h.at, h.at + (end - p));
+    if (f.kind !== 'entry') return end;
+    p += f.totalSize;
+  }
+  return p;
 }
 
 /** A range given to a worker: its output pieces held until it may be written, and its end. */
@@ -135,15 +175,26 @@ type Pending = OnWorker | Held;
 /** Output the main thread formats ahead: 1 MiB buffers, reused from range to range. */
 class HeldOutput {
   private readonly free: Uint8Array[] = [];
-  /** The sink's buffers (other pieces are copies, left to the GC). */
+  /** The sink's buffers and the parts long pieces are copied into (small pieces are copies left to the GC). */
   private readonly own = new WeakSet<ArrayBufferLike>();
   private current: Uint8Array = this.part();
   private parts: Uint8Array[] = [];
   readonly sink = new ByteSink(
     (c) => {
       // The sink's own buffer is kept (handOff gives it the next one); other pieces are the
-      // caller's bytes or a scratch buffer, copied.
-      this.parts.push(c.buffer === this.current.buffer ? c : Uint8Array.prototype.slice.call(c));
+      // caller's bytes or a scratch buffer, copied: a long one (a multi-MB value) into parts
+      // reused from range to range, as a worker copies it into its shared parts (a fresh copy of
+      // each measured 0.6 s more system time and 90 MB more peak RSS on 1 GiB of 1-4 MiB values).
+      if (c.buffer === this.current.buffer) this.parts.push(c);
+      else if (c.length < PART_BYTES / 4) this.parts.push(Uint8Array.prototype.slice.call(c));
+      else {
+        for (let off = 0; off < c.length; off += PART_BYTES) {
+          const n = Math.min(PART_BYTES, c.length - off);
+          const p = this.free.pop() ?? this.part();
+          p.set(c.subarray(off, off + n));
+          this.parts.push(p.subarray(0, n));
+        }
+      }
     },
     this.current,
     () => (this.current = this.free.pop() ?? this.part()),
@@ -182,6 +233,8 @@ interface ParallelSettings {
   /** ParallelTuning.direct and .held. */
   direct: boolean;
   held: boolean;
+  /** Ranges cut at batch starts found by stepping frames (ParallelTuning.frameCuts). */
+  frameCuts: boolean;
   counters: ParallelCounters;
 }
 
@@ -197,8 +250,11 @@ class ParallelDump {
   private readonly pending: Pending[] = [];
   private readonly heldOutput = new HeldOutput();
   private heldCount = 0;
-  /** Where the next range to hand out starts. */
+  /** Where the next range to hand out starts, and whether that is a batch start (a frame cut). */
   private nextStart = 0;
+  private nextStartKnown = true;
+  /** Ranges are still cut at frames (see frameCut). */
+  private frameCuts: boolean;
   /** No more ranges are handed out (the walk ended, failed or disagreed with a range). */
   private stopped = false;
   /** Where the walk is: the previous range stopped here, and the offset of its last record. */
@@ -219,6 +275,7 @@ class ParallelDump {
   ) {
     this.pool = settings.pool;
     this.windowEnd = log.windowEnd;
+    this.frameCuts = settings.frameCuts;
     const gap: OffsetGap = (previous, next) => reports.nonConsecutiveOffset(log.absPath, previous!, next);
     this.range = { file: log.file, path, windowEnd: this.windowEnd, opts, out: io.out, gap };
   }
@@ -317,19 +374,32 @@ class ParallelDump {
     }
   }
 
-  /** The next range, from where the last one handed out ends. */
+  /**
+   * The next range, from where the last one handed out ends: at a frame cut (its start known, its
+   * end the next cut), or of the range size (its start scanned for by whoever formats it).
+   */
   private nextJob(): ChunkJob {
     const start = this.nextStart;
-    this.nextStart = Math.min(start + this.settings.chunkBytes, this.windowEnd);
+    const speculative = !this.nextStartKnown;
+    const windowEnd = this.windowEnd;
+    let stopAt = Math.min(start + this.settings.chunkBytes, windowEnd);
+    if (this.frameCuts && stopAt < windowEnd) {
+      const cut = frameCut(this.log.file, start, stopAt, windowEnd, FRAME_CUT_STEPS);
+      if (cut === null) this.frameCuts = false;
+      else stopAt = cut;
+      this.settings.counters.frameCuts++;
+    }
+    this.nextStart = stopAt;
+    this.nextStartKnown = this.frameCuts;
     const { opts } = this;
     return {
       dump: this.dump,
       absPath: this.log.absPath,
       path: this.path,
       start,
-      speculative: start > 0,
-      stopAt: this.nextStart,
-      windowEnd: this.windowEnd,
+      speculative,
+      stopAt,
+      windowEnd,
       printContents: opts.printContents,
       deepIteration: opts.deepIteration,
       skipRecordMetadata: opts.skipRecordMetadata,

@@ -43,6 +43,12 @@ export interface ParallelTuning {
    */
   held?: boolean;
   /**
+   * Ranges cut at batch starts found by stepping the entries' frames from the last cut (parallel.ts
+   * frameCut), so that a range's start is known rather than scanned for. Default: on for files whose
+   * first entry is large (multi-MB records), off otherwise.
+   */
+  frameCuts?: boolean;
+  /**
    * The workers' script. Default: parallel-worker.js beside parallel.ts's module (dist/, or the
    * bundle); where there is none (the TypeScript sources, under a test runner) the dump is serial.
    */
@@ -63,12 +69,18 @@ export interface ParallelCounters {
   chunks: number;
   direct: number;
   held: number;
+  /** Ranges whose end was looked for by stepping frames (parallel.ts frameCut). */
+  frameCuts: number;
   /** Files whose rest was dumped serially after a range disagreed with the walk. */
   fallbacks: number;
 }
 
+export function newParallelCounters(): ParallelCounters {
+  return { files: 0, chunks: 0, direct: 0, held: 0, frameCuts: 0, fallbacks: 0 };
+}
+
 export function newDumpCounters(): DumpCounters {
-  return { recordLineBatches: 0, parallel: { files: 0, chunks: 0, direct: 0, held: 0, fallbacks: 0 } };
+  return { recordLineBatches: 0, parallel: newParallelCounters() };
 }
 
 /** The command's parallel settings from its environment: KSEG_PARALLEL_MIN_BYTES, KSEG_PARALLEL_CHUNK_BYTES (positive integers; others are ignored). */
