@@ -124,15 +124,29 @@ function javaStep(state: number, b: number): { takeBack: number; bytes: number[]
  * BF BD, the loop writes itself). STEP: the next state × 256 (bits 8-11), the bytes to take back
  * (bits 4-5) and the number of bytes written (bits 0-2).
  */
-const OUT = new Int32Array(STATES * 256);
-const STEP = new Uint16Array(STATES * 256);
-for (let state = 0; state < STATES; state++) {
-  for (let b = 0; b < 256; b++) {
-    const { takeBack, bytes, next } = javaStep(state, b);
-    const e = state * 256 + b;
-    OUT[e] = (bytes[0] ?? 0) | ((bytes[1] ?? 0) << 8) | ((bytes[2] ?? 0) << 16) | ((bytes[3] ?? 0) << 24);
-    STEP[e] = (next << 8) | (takeBack << 4) | bytes.length;
+interface Tables {
+  OUT: Int32Array;
+  STEP: Uint16Array;
+}
+/**
+ * Built on the first use, not at load: the 3072 steps of javaStep, run once by the interpreter, cost
+ * every process that loads the dump (and each parallel worker) 6-40 ms (measured), and only
+ * --print-data-log of malformed or long non-ASCII values needs them.
+ */
+let tables: Tables | null = null;
+
+function buildTables(): Tables {
+  const OUT = new Int32Array(STATES * 256);
+  const STEP = new Uint16Array(STATES * 256);
+  for (let state = 0; state < STATES; state++) {
+    for (let b = 0; b < 256; b++) {
+      const { takeBack, bytes, next } = javaStep(state, b);
+      const e = state * 256 + b;
+      OUT[e] = (bytes[0] ?? 0) | ((bytes[1] ?? 0) << 8) | ((bytes[2] ?? 0) << 16) | ((bytes[3] ?? 0) << 24);
+      STEP[e] = (next << 8) | (takeBack << 4) | bytes.length;
+    }
   }
+  return (tables = { OUT, STEP });
 }
 /** EF BF BD as a little-endian word, and BF BD, the end of a second U+FFFD in a 6-byte step. */
 const REPLACEMENT = 0xef | (0xbf << 8) | (0xbd << 16);
@@ -152,9 +166,10 @@ const REPLACEMENT_TAIL = 0xbf | (0xbd << 8);
 export function javaUtf8Into(src: Uint8Array, out: Uint8Array, at: number, start = 0, end = src.length, view?: DataView, srcView?: DataView): number {
   const words = view ?? new DataView(out.buffer, out.byteOffset, out.byteLength);
   const srcWords = srcView ?? new DataView(src.buffer, src.byteOffset, src.byteLength);
-  // Module-level tables read through locals: the optimised loop keeps them in registers.
-  const outOf = OUT;
-  const stepOf = STEP;
+  // The tables read through locals: the optimised loop keeps them in registers.
+  const t = tables ?? buildTables();
+  const outOf = t.OUT;
+  const stepOf = t.STEP;
   let o = at;
   let s = START;
   let i = start;
