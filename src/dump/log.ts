@@ -4,6 +4,7 @@ import {
   type BatchHeader,
   type LegacyEntryHeader,
   type RecordBatchHeader,
+  HEADER_SIZE_UP_TO_MAGIC,
   RECORD_BATCH_OVERHEAD,
   decodeBatchHeader,
   legacyHeaderSize,
@@ -264,10 +265,10 @@ export interface RangeContext {
 /**
  * Formats the batches of [start, end) into `ctx.out`, as DumpLogSegments' loop does. `lastOffset`
  * is the offset of the record before the range (-1 at the start of a file, null if unknown).
- * With `stopAt`, the walk also stops at the first entry that starts at or after it (a parallel
- * chunk's end); `ended` says whether the walk itself ended instead. Returns the position where the
- * walk stopped and the last record offset; throws Kafka's exception after printing what Kafka
- * prints before it.
+ * With `stopAt`, the walk also stops at the first position at or after it where it would look for
+ * an entry (a parallel chunk's end), without looking; `ended` says whether the walk itself ended
+ * instead. Returns the position where the walk stopped and the last record offset; throws Kafka's
+ * exception after printing what Kafka prints before it.
  */
 export function formatRange(
   ctx: RangeContext,
@@ -283,12 +284,16 @@ export function formatRange(
   // by window, so a damaged length field claiming megabytes is not read in one piece.
   const walker = new EntryWalker(file, start, end, true);
   for (;;) {
+    // A parallel chunk stops before stepping onto the entry at or after `stopAt` (a step reads a
+    // window there, 1 MiB that the next chunk reads again), unless the walk would end there anyway.
+    // (If no entry frames there, the next chunk's start disagrees and the rest is the serial walk's.)
+    const next = walker.nextPosition;
+    if (next >= stopAt && next < end - HEADER_SIZE_UP_TO_MAGIC) return { position: next, lastOffset, ended: false };
     if (!walker.step()) {
       checkWalkEnd(walker, path);
       return { position: walker.position, lastOffset, ended: true };
     }
     const position = walker.entryPosition;
-    if (position >= stopAt) return { position, lastOffset, ended: false };
     if (opts.deepIteration) walker.load();
     const h = loadHeader(file, walker.buf, walker.at, position, windowEnd, path);
     // (Checked before the line is printed: it moves the window, the header is decoded already.)

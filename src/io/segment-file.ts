@@ -118,6 +118,11 @@ export class EntryWalker {
     this.position = start;
   }
 
+  /** Where the next step looks for an entry: after the current one (or where the walk is, before the first step). */
+  get nextPosition(): number {
+    return this.frame !== null ? this.entryPosition + this.frame.totalSize : this.position;
+  }
+
   /** Reads the whole current entry into the window (after a lazy step). */
   load(): void {
     if (this.whole || this.frame === null) return;
