@@ -29,7 +29,9 @@ const MIN_BYTES = 256 * 1024; // chunks of MIN_BYTES / 8 = 32 KiB
 const dir = mkdtempSync(join(tmpdir(), 'kseg-parallel-'));
 
 /** The parallel dump's settings for every run here (the main thread's parts change per run, see TUNINGS). */
-const parallelTuning: ParallelTuning = { minBytes: MIN_BYTES, direct: true, held: true };
+// (Every file size and batch size goes parallel here, the serial gates of the defaults aside: see
+// the test of those gates at the end.)
+const parallelTuning: ParallelTuning = { minBytes: MIN_BYTES, direct: true, held: true, largeEntryFactor: 1, shallowSerialEntryBytes: Infinity };
 /** What the runs here counted: proof that the parallel path ran, on how many chunks, by which thread, how often it fell back. */
 const counters = newDumpCounters();
 const parallelStats = counters.parallel;
@@ -185,6 +187,37 @@ describe.skipIf(availableParallelism() < 2)('parallel deep dump == serial dump',
     expect(r.chunks).toBeGreaterThan(SHALLOW_FACTOR * 8);
     // Just below: serial.
     expect((await compare(['--max-bytes', String(SHALLOW_FACTOR * MIN_BYTES - 1), '--files', f])).chunks).toBe(0);
+  });
+
+  it('by default, shallow dumps of batches of several KB and files of large entries below 8x the threshold stay serial', async () => {
+    // Batches of 5 KB (under a frame cut's 8 KiB here) shallow, and of 20 KB (frame cuts) deep.
+    const segmentOf = (valueBytes: number, bytes: number): Buffer => {
+      const parts: Buffer[] = [];
+      for (let size = 0, i = 0; size < bytes; i++) {
+        const b = batchWithValue(Buffer.alloc(valueBytes, 0x61 + (i % 26)), i);
+        parts.push(b);
+        size += b.length;
+      }
+      return Buffer.concat(parts);
+    };
+    const shallowFile = join(dir, '00000000000000000011.log');
+    writeFileSync(shallowFile, segmentOf(5000, SHALLOW_FACTOR * MIN_BYTES + 100_000));
+    const deepFile = join(dir, '00000000000000000012.log');
+    writeFileSync(deepFile, segmentOf(20_000, 2 * MIN_BYTES));
+    const saved = { ...parallelTuning };
+    try {
+      delete parallelTuning.shallowSerialEntryBytes;
+      delete parallelTuning.largeEntryFactor;
+      expect((await compare(['--files', shallowFile])).chunks).toBe(0);
+      expect((await compare(['--deep-iteration', '--files', deepFile])).chunks).toBe(0);
+      // The gates moved: the same dumps go parallel, byte for byte.
+      parallelTuning.shallowSerialEntryBytes = 8192;
+      expect((await compare(['--files', shallowFile])).chunks).toBeGreaterThan(1);
+      parallelTuning.largeEntryFactor = 2;
+      expect((await compare(['--deep-iteration', '--files', deepFile])).chunks).toBeGreaterThan(1);
+    } finally {
+      Object.assign(parallelTuning, saved);
+    }
   });
 
   it('trailing bytes: "Found N invalid bytes", and an undersized entry at the end (CorruptRecordException)', async () => {

@@ -7,7 +7,7 @@ import { type DumpLogOptions, type OffsetGap, type OpenedLog, type RangeContext,
 import { ByteSink, type DumpIO } from './output.js';
 import { type ChunkJob, type ChunkResult, PART_BYTES, formatChunk } from './parallel-chunk.js';
 import type { DumpReports } from './reports.js';
-import { type ParallelCounters, type ParallelTuning, PARALLEL_MIN_BYTES, newParallelCounters } from './tuning.js';
+import { type ParallelCounters, type ParallelTuning, LARGE_ENTRY_FACTOR, PARALLEL_MIN_BYTES, SHALLOW_SERIAL_ENTRY_BYTES, newParallelCounters } from './tuning.js';
 import { type WorkerPool, defaultWorkerScript, workerPool } from './worker-pool.js';
 
 /**
@@ -69,13 +69,22 @@ export async function dumpLogAsync(
   try {
     const threads = Math.min(availableParallelism(), 8);
     const minBytes = tuning.minBytes ?? PARALLEL_MIN_BYTES;
-    const large = log.windowEnd >= minBytes * (opts.deepIteration ? 1 : SHALLOW_FACTOR);
+    // A file whose first entry is larger than a quarter of a deep range (256 KiB by default) is cut
+    // at batch starts found by stepping the frames (frameCut), not into equal ranges scanned for
+    // their first batch: those would hold at most a few batch starts, most scanned in vain (256 MiB
+    // of 1-4 MiB records, CPU under load, scanned against serial: deep 1.12 against 0.71 s, print
+    // 3.33 against 1.65 s). Such files and shallow dumps of batches of several KB go parallel
+    // later or not at all (tuning.ts: largeEntryFactor, shallowSerialEntryBytes).
+    const first = firstEntryBytes(log);
+    const frameCuts = tuning.frameCuts ?? first > rangeBytes(minBytes, { deepIteration: true }) / 4;
+    const threshold = minBytes * (opts.deepIteration ? 1 : SHALLOW_FACTOR) * (frameCuts ? (tuning.largeEntryFactor ?? LARGE_ENTRY_FACTOR) : 1);
+    const shallowOfLargeBatches = !opts.deepIteration && !frameCuts && first >= (tuning.shallowSerialEntryBytes ?? SHALLOW_SERIAL_ENTRY_BYTES);
+    const large = log.windowEnd >= threshold && !shallowOfLargeBatches;
     const script = workerArgs === null || threads < 2 || !large ? null : (tuning.workerScript ?? defaultWorkerScript());
     if (script === null) {
       dumpOpenedLog(log, path, opts, io, reports);
       return;
     }
-    const frameCuts = tuning.frameCuts ?? largeEntries(log, minBytes);
     // Large entries without their values printed: a line or two of output per MB, so ranges as
     // large as shallow ones (fewer hand-offs; 1 GiB of 1-4 MiB records, --deep-iteration: 0.91x
     // the CPU time of 1 MiB ranges). Printed, the values make 8 MiB ranges peak at 182 MiB.
@@ -101,19 +110,6 @@ function rangeBytes(minBytes: number, opts: Pick<DumpLogOptions, 'deepIteration'
   // busy with its own (--print-data-log writes ~2.6 bytes per byte of plain-0 batches).
   const defaultChunk = opts.deepIteration ? 1 << 20 : 8 << 20;
   return Math.min(defaultChunk, Math.max(4096, Math.floor(minBytes / 8)));
-}
-
-/**
- * Whether a file's entries are "large": its first is larger than a quarter of a deep dump's range
- * (256 KiB by default). Such a file is cut at batch starts found by stepping the frames (frameCut)
- * rather than into ranges of equal size scanned for their first batch: those hold at most a few
- * batch starts, and a range inside a batch is scanned in vain. Measured on 256 MiB of 1-4 MiB
- * records (CPU time, 2 cores under load), scanned ranges against serial: --deep-iteration 1.12 s
- * against 0.71 s, --print-data-log 3.33 against 1.65 s, shallow 0.48-0.72 against 0.28-0.31 s
- * (docs/bench.md has the frame cuts' figures).
- */
-function largeEntries(log: OpenedLog, minBytes: number): boolean {
-  return firstEntryBytes(log) > rangeBytes(minBytes, { deepIteration: true }) / 4;
 }
 
 /**
