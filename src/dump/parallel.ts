@@ -75,11 +75,13 @@ export async function dumpLogAsync(
     // of 1-4 MiB records, CPU under load, scanned against serial: deep 1.12 against 0.71 s, print
     // 3.33 against 1.65 s). Such files and shallow dumps of batches of several KB go parallel
     // later or not at all (tuning.ts: largeEntryFactor, shallowSerialEntryBytes).
-    const first = firstEntryBytes(log);
+    // (The first entry is read only for windows past the base threshold: below, nothing is read
+    // here, and a directory named like a segment fails where the serial dump reads it.)
+    const threshold = minBytes * (opts.deepIteration ? 1 : SHALLOW_FACTOR);
+    const first = log.windowEnd >= threshold ? firstEntryBytes(log) : 0;
     const frameCuts = tuning.frameCuts ?? first > rangeBytes(minBytes, { deepIteration: true }) / 4;
-    const threshold = minBytes * (opts.deepIteration ? 1 : SHALLOW_FACTOR) * (frameCuts ? (tuning.largeEntryFactor ?? LARGE_ENTRY_FACTOR) : 1);
     const shallowOfLargeBatches = !opts.deepIteration && !frameCuts && first >= (tuning.shallowSerialEntryBytes ?? SHALLOW_SERIAL_ENTRY_BYTES);
-    const large = log.windowEnd >= threshold && !shallowOfLargeBatches;
+    const large = log.windowEnd >= threshold * (frameCuts ? (tuning.largeEntryFactor ?? LARGE_ENTRY_FACTOR) : 1) && !shallowOfLargeBatches;
     const script = workerArgs === null || threads < 2 || !large ? null : (tuning.workerScript ?? defaultWorkerScript());
     if (script === null) {
       dumpOpenedLog(log, path, opts, io, reports);
