@@ -81,7 +81,7 @@ export async function dumpLogAsync(
     const first = log.windowEnd >= threshold ? firstEntryBytes(log) : 0;
     const frameCuts = tuning.frameCuts ?? first > rangeBytes(minBytes, { deepIteration: true }) / 4;
     const shallowOfLargeBatches = !opts.deepIteration && !frameCuts && first >= (tuning.shallowSerialEntryBytes ?? SHALLOW_SERIAL_ENTRY_BYTES);
-    const large = log.windowEnd >= threshold * (frameCuts ? (tuning.largeEntryFactor ?? LARGE_ENTRY_FACTOR) : 1) && !shallowOfLargeBatches;
+    const large = log.windowEnd >= (frameCuts ? minBytes * (tuning.largeEntryFactor ?? LARGE_ENTRY_FACTOR) : threshold) && !shallowOfLargeBatches;
     const script = workerArgs === null || threads < 2 || !large ? null : (tuning.workerScript ?? defaultWorkerScript());
     if (script === null) {
       dumpOpenedLog(log, path, opts, io, reports);
