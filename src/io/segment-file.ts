@@ -186,7 +186,8 @@ export function isPlausibleEntryAt(file: SegmentFile, q: number, end: number, fo
   if (f.totalSize < minimumEntrySize(magic)) return false;
   // The header's fields first, from the small window: most candidates in record bytes fail here,
   // before the whole claimed entry (up to `end`) is read and checksummed.
-  if (readInt64(h.buf, h.at) < 0) return false;
+  const offset = readInt64(h.buf, h.at);
+  if (offset < 0) return false;
   if (magic === 2) {
     if (h.available < RECORD_BATCH_OVERHEAD || (h.buf[h.at + 22]! & 0x07) > 4 || readInt32(h.buf, h.at + 57) < 0) return false;
   } else {
@@ -204,7 +205,7 @@ export function isPlausibleEntryAt(file: SegmentFile, q: number, end: number, fo
     const valueLength = readInt32(v.buf, v.at);
     if (valueLength < -1 || valueAt + 4 + Math.max(valueLength, 0) !== f.totalSize) return false;
   }
-  if (followed && !framesNext(file, q + f.totalSize, end, readInt64(h.buf, h.at))) return false;
+  if (followed && !framesNext(file, q + f.totalSize, end, offset)) return false;
   // Checksummed window by window: a claimed entry larger than the window (often a size read from
   // record bytes, up to the file's end) never grows it.
   return entryChecksumMatches(file, q, f.totalSize, magic);
