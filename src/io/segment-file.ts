@@ -46,14 +46,27 @@ export class SegmentFile {
       return { buf: this.buf, at: pos - this.bufStart, available: this.bufStart + this.bufLen - pos };
     }
     const readLen = Math.min(Math.max(want, this.chunk), this.size - pos);
-    if (this.buf.length < readLen) this.buf = Buffer.allocUnsafe(Math.max(readLen, Math.min(this.chunk, this.size)));
-    let got = 0;
+    // The bytes of the window from `pos` on are kept, not read again: a walk reads an entry's
+    // header through a chunk-sized window, and an entry larger than the chunk (multi-MB records)
+    // then needs the window extended from that same position. Read again, each such entry cost a
+    // chunk more (--deep-iteration of 1 GiB of 1-4 MiB records read 1.45 GiB, now 1.0 GiB: a third
+    // less from disk when the file is not cached).
+    let kept = 0;
+    if (pos >= this.bufStart && pos < this.bufStart + this.bufLen) kept = this.bufStart + this.bufLen - pos;
+    if (this.buf.length < readLen) {
+      const grown = Buffer.allocUnsafe(Math.max(readLen, Math.min(this.chunk, this.size)));
+      if (kept > 0) this.buf.copy(grown, 0, pos - this.bufStart, pos - this.bufStart + kept);
+      this.buf = grown;
+    } else if (kept > 0 && pos > this.bufStart) {
+      this.buf.copyWithin(0, pos - this.bufStart, pos - this.bufStart + kept);
+    }
+    let got = kept;
     while (got < readLen) {
       const n = readSync(this.fd, this.buf, got, readLen - got, pos + got);
       if (n === 0) break;
       got += n;
     }
-    this.bytesRead += got;
+    this.bytesRead += got - kept;
     if (readLen > this.largestRead) this.largestRead = readLen;
     this.bufStart = pos;
     this.bufLen = got;
