@@ -233,7 +233,8 @@ try {
           rmSync(profDir, { recursive: true, force: true });
         }
       }
-      rmSync(dir, { recursive: true, force: true });
+      // --keep keeps the segments too (each is removed once measured otherwise, to bound the disk used)
+      if (!flag('--keep')) rmSync(dir, { recursive: true, force: true });
     }
   }
 } finally {
