@@ -16,7 +16,7 @@ export { CompressionType, COMPRESSION_NAMES, compressionName } from './types.js'
 export type { CompressionTypeId, CompressionName, JavaFailure, StreamContent } from './types.js';
 export { JAVA_MAX_ARRAY, javaArrayFailure, javaText } from './types.js';
 export { CodecError } from './errors.js';
-export { crc32, crc32c, crc32Range, crc32cRange } from './crc.js';
+export { crc32, crc32c, crc32Range, crc32cRange, crc32cOutrunsReading, crcBackendName } from './crc.js';
 
 export interface DecompressOptions {
   /**
