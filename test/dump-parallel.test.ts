@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MUTATION_KINDS, type MutationSpec, applyMutation } from './fuzz/mutations.js';
-import { crc32c } from '../src/codec/index.js';
+import { crc32c, crc32cOutrunsReading } from '../src/codec/index.js';
 import { RECORD_BATCH_LAYOUT, V2_CRC_START } from '../src/format/batch.js';
 import { ByteSink } from '../src/dump/output.js';
 import { FRAME_CUT_STEPS, SHALLOW_FACTOR, closeDumpWorkers } from '../src/dump/parallel.js';
@@ -210,6 +210,13 @@ describe.skipIf(availableParallelism() < 2)('parallel deep dump == serial dump',
       delete parallelTuning.largeEntryFactor;
       expect((await compare(['--files', shallowFile])).chunks).toBe(0);
       expect((await compare(['--deep-iteration', '--files', deepFile])).chunks).toBe(0);
+      // Files of large entries at 8x the threshold: parallel while the CRC-32C is slower than
+      // reading (@node-rs/crc32), serial when it outruns it (ISA-L: reading bounds the dump).
+      const largeFile = join(dir, '00000000000000000013.log');
+      writeFileSync(largeFile, segmentOf(20_000, 8 * MIN_BYTES + 100_000));
+      const large = (await compare(['--deep-iteration', '--files', largeFile])).chunks;
+      if (crc32cOutrunsReading()) expect(large).toBe(0);
+      else expect(large).toBeGreaterThan(1);
       // The gates moved: the same dumps go parallel, byte for byte.
       parallelTuning.shallowSerialEntryBytes = 8192;
       expect((await compare(['--files', shallowFile])).chunks).toBeGreaterThan(1);

@@ -57,7 +57,8 @@ export interface ParallelTuning {
    * Files whose first entry is large (frame cuts) go parallel only from this many times minBytes,
    * in every mode: below, reading and checksumming on one thread beats starting a worker (256 MiB of
    * 1-4 MiB records: serial shallow 0.219 against 0.244 s, deep 0.251 against 0.310 s; 1 GiB:
-   * parallel 0.352 against 0.405 s shallow). Default LARGE_ENTRY_FACTOR (8: 512 MiB).
+   * parallel 0.352 against 0.405 s shallow). Default LARGE_ENTRY_FACTOR (8: 512 MiB) with
+   * @node-rs/crc32's CRC-32C, Infinity (serial) with ISA-L's (codec crc32cOutrunsReading).
    */
   largeEntryFactor?: number;
   /**
