@@ -210,13 +210,22 @@ describe.skipIf(availableParallelism() < 2)('parallel deep dump == serial dump',
       delete parallelTuning.largeEntryFactor;
       expect((await compare(['--files', shallowFile])).chunks).toBe(0);
       expect((await compare(['--deep-iteration', '--files', deepFile])).chunks).toBe(0);
-      // Files of large entries at 8x the threshold: parallel while the CRC-32C is slower than
-      // reading (@node-rs/crc32), serial when it outruns it (ISA-L: reading bounds the dump).
+      // The same with a small first batch (a producer's first, of one small record): the file is
+      // sized up by its leading batches, not its first alone.
+      const smallFirst = join(dir, '00000000000000000014.log');
+      const first = batchWithValue(Buffer.alloc(10, 0x61), 0);
+      writeFileSync(smallFirst, Buffer.concat([first, segmentOf(5000, SHALLOW_FACTOR * MIN_BYTES + 100_000)]));
+      expect(first.length).toBeLessThan(4096);
+      expect((await compare(['--files', smallFirst])).chunks).toBe(0);
+      // Files of large entries at 8x the threshold, --deep-iteration: parallel while the CRC-32C is
+      // slower than reading (@node-rs/crc32), serial when it outruns it (ISA-L: reading bounds it).
       const largeFile = join(dir, '00000000000000000013.log');
       writeFileSync(largeFile, segmentOf(20_000, 8 * MIN_BYTES + 100_000));
       const large = (await compare(['--deep-iteration', '--files', largeFile])).chunks;
       if (crc32cOutrunsReading()) expect(large).toBe(0);
       else expect(large).toBeGreaterThan(1);
+      // Printed, the values' text is the work: parallel whatever the CRC.
+      expect((await compare(['--print-data-log', '--files', largeFile])).chunks).toBeGreaterThan(1);
       // The gates moved: the same dumps go parallel, byte for byte.
       parallelTuning.shallowSerialEntryBytes = 8192;
       expect((await compare(['--files', shallowFile])).chunks).toBeGreaterThan(1);
@@ -329,11 +338,18 @@ describe.skipIf(availableParallelism() < 2)('parallel deep dump == serial dump',
     try {
       const fallbacks = parallelStats.fallbacks;
       const frameCuts = parallelStats.frameCuts;
+      // Scanned ranges (frame cuts off: by default the large batches after the small first one
+      // make the file one of large entries, cut at frames).
+      parallelTuning.frameCuts = false;
       const r = await compare(['--files', f]);
+      delete parallelTuning.frameCuts;
       expect(r.chunks).toBeGreaterThan(20);
       expect(parallelStats.fallbacks).toBe(fallbacks);
-      // Scanned ranges above, no frame cuts; the file without its small first batch is cut at frames.
       expect(parallelStats.frameCuts).toBe(frameCuts);
+      // By default the file is cut at frames, with its small first batch or without it.
+      expect((await compare(['--files', f])).chunks).toBeGreaterThan(10);
+      expect(parallelStats.frameCuts).toBeGreaterThan(frameCuts);
+      const cutsBefore = parallelStats.frameCuts;
       for (const mode of [[], ['--deep-iteration']]) {
         const files = parallelStats.files;
         const l = await compare([...mode, '--files', large]);
@@ -341,7 +357,7 @@ describe.skipIf(availableParallelism() < 2)('parallel deep dump == serial dump',
         expect(l.chunks).toBeGreaterThan(10);
         expect(parallelStats.files).toBe(files + TUNINGS.length);
       }
-      expect(parallelStats.frameCuts).toBeGreaterThan(frameCuts);
+      expect(parallelStats.frameCuts).toBeGreaterThan(cutsBefore);
       expect(parallelStats.fallbacks).toBe(fallbacks);
     } finally {
       parallelTuning.minBytes = MIN_BYTES;

@@ -70,22 +70,24 @@ export async function dumpLogAsync(
   try {
     const threads = Math.min(availableParallelism(), 8);
     const minBytes = tuning.minBytes ?? PARALLEL_MIN_BYTES;
-    // A file whose first entry is larger than a quarter of a deep range (256 KiB by default) is cut
-    // at batch starts found by stepping the frames (frameCut), not into equal ranges scanned for
-    // their first batch: those would hold at most a few batch starts, most scanned in vain (256 MiB
-    // of 1-4 MiB records, CPU under load, scanned against serial: deep 1.12 against 0.71 s, print
-    // 3.33 against 1.65 s). Such files and shallow dumps of batches of several KB go parallel
+    // A file whose leading entries (leadingEntryBytes) are larger than a quarter of a deep range
+    // (256 KiB by default) is cut at batch starts found by stepping the frames (frameCut), not into
+    // equal ranges scanned for their first batch: those would hold at most a few batch starts, most
+    // scanned in vain (256 MiB of 1-4 MiB records, CPU under load, scanned against serial: deep 1.12
+    // against 0.71 s, print 3.33 against 1.65 s). Such files and shallow dumps of batches of several KB go parallel
     // later or not at all (tuning.ts: largeEntryFactor, shallowSerialEntryBytes).
-    // (The first entry is read only for windows past the base threshold: below, nothing is read
-    // here, and a directory named like a segment fails where the serial dump reads it.)
+    // (The leading entries are framed only for windows past the base threshold: below, nothing is
+    // read here, and a directory named like a segment fails where the serial dump reads it.)
     const threshold = minBytes * (opts.deepIteration ? 1 : SHALLOW_FACTOR);
-    const first = log.windowEnd >= threshold ? firstEntryBytes(log) : 0;
-    const frameCuts = tuning.frameCuts ?? first > rangeBytes(minBytes, { deepIteration: true }) / 4;
-    const shallowOfLargeBatches = !opts.deepIteration && !frameCuts && first >= (tuning.shallowSerialEntryBytes ?? SHALLOW_SERIAL_ENTRY_BYTES);
-    // With a CRC-32C that outruns reading (ISA-L), files of large entries stay serial: the dump is
-    // bound by reading then (1 GiB of 1-4 MiB records: serial 0.314 against parallel 0.342 s deep,
-    // 0.294 against 0.300 s shallow, at 0.67-0.72x the CPU time).
-    const largeEntryFactor = tuning.largeEntryFactor ?? (frameCuts && crc32cOutrunsReading() ? Infinity : LARGE_ENTRY_FACTOR);
+    const leading = log.windowEnd >= threshold ? leadingEntryBytes(log) : 0;
+    const frameCuts = tuning.frameCuts ?? leading > rangeBytes(minBytes, { deepIteration: true }) / 4;
+    const shallowOfLargeBatches = !opts.deepIteration && !frameCuts && leading >= (tuning.shallowSerialEntryBytes ?? SHALLOW_SERIAL_ENTRY_BYTES);
+    // With a CRC-32C that outruns reading (ISA-L), files of large entries stay serial unless their
+    // values are printed: the dump is bound by reading then (1 GiB of 1-4 MiB records: serial 0.314
+    // against parallel 0.342 s deep, 0.294 against 0.300 s shallow, at 0.67-0.72x the CPU time).
+    // Printed, the values' text is most of the work (serial 2.60 s against parallel ~1.5 s).
+    const readingBound = frameCuts && !opts.printContents && crc32cOutrunsReading();
+    const largeEntryFactor = tuning.largeEntryFactor ?? (readingBound ? Infinity : LARGE_ENTRY_FACTOR);
     const large = log.windowEnd >= (frameCuts ? minBytes * largeEntryFactor : threshold) && !shallowOfLargeBatches;
     const script = workerArgs === null || threads < 2 || !large ? null : (tuning.workerScript ?? defaultWorkerScript());
     if (script === null) {
@@ -126,12 +128,30 @@ function rangeBytes(minBytes: number, opts: Pick<DumpLogOptions, 'deepIteration'
  */
 export const FRAME_CUT_STEPS = 64;
 
-/** The size of the window's first entry (0 if none frames). */
-function firstEntryBytes(log: OpenedLog): number {
-  const h = log.file.peek(0, HEADER_SIZE_UP_TO_MAGIC);
-  if (h.available < HEADER_SIZE_UP_TO_MAGIC) return 0;
-  const f = frameAt(h.buf, h.at, h.at + log.windowEnd);
-  return f.kind === 'entry' ? f.totalSize : 0;
+/**
+ * Entries framed to size up a file (leadingEntryBytes): a producer's first batch is often far
+ * smaller than the rest (a first batch of 1 record, then batches of 16 KB), so one is not enough.
+ */
+const LEADING_ENTRIES = 4;
+
+/**
+ * The largest of the window's first LEADING_ENTRIES entries (0 if none frames), framed by peeks as
+ * the walk frames them. (A first entry alone sized a file of ~16 KB batches whose first batch held
+ * one record as one of small batches: its shallow dump went parallel, 0.43 s against 0.33 s serial
+ * at 256 MiB.)
+ */
+function leadingEntryBytes(log: OpenedLog): number {
+  let largest = 0;
+  let p = 0;
+  for (let i = 0; i < LEADING_ENTRIES && p < log.windowEnd - HEADER_SIZE_UP_TO_MAGIC; i++) {
+    const h = log.file.peek(p, HEADER_SIZE_UP_TO_MAGIC);
+    if (h.available < HEADER_SIZE_UP_TO_MAGIC) break;
+    const f = frameAt(h.buf, h.at, h.at + (log.windowEnd - p));
+    if (f.kind !== 'entry') break;
+    largest = Math.max(largest, f.totalSize);
+    p += f.totalSize;
+  }
+  return largest;
 }
 
 /**

@@ -50,19 +50,20 @@ export interface ParallelTuning {
   /**
    * Ranges cut at batch starts found by stepping the entries' frames from the last cut (parallel.ts
    * frameCut), so that a range's start is known rather than scanned for. Default: on for files whose
-   * first entry is large (multi-MB records), off otherwise.
+   * leading entries are large (multi-MB records), off otherwise.
    */
   frameCuts?: boolean;
   /**
-   * Files whose first entry is large (frame cuts) go parallel only from this many times minBytes,
+   * Files whose leading entries are large (frame cuts) go parallel only from this many times minBytes,
    * in every mode: below, reading and checksumming on one thread beats starting a worker (256 MiB of
    * 1-4 MiB records: serial shallow 0.219 against 0.244 s, deep 0.251 against 0.310 s; 1 GiB:
    * parallel 0.352 against 0.405 s shallow). Default LARGE_ENTRY_FACTOR (8: 512 MiB) with
-   * @node-rs/crc32's CRC-32C, Infinity (serial) with ISA-L's (codec crc32cOutrunsReading).
+   * @node-rs/crc32's CRC-32C; with ISA-L's (codec crc32cOutrunsReading), Infinity (serial) unless
+   * the values are printed (--print-data-log).
    */
   largeEntryFactor?: number;
   /**
-   * Shallow dumps whose first entry is at least this many bytes (and not large enough for frame
+   * Shallow dumps whose leading entries reach this many bytes (and not large enough for frame
    * cuts) stay serial: batches of several KB are read and checksummed, little else, and the
    * worker's start and the scanned ranges' reads cost more than a second core saves (~16 KB
    * batches of ~400 B records: serial 0.318 against 0.461 s at 256 MiB, 0.583 against 0.663 s at
