@@ -1,8 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { crc32cOutrunsReading } from '../codec/index.js';
-import { HEADER_SIZE_UP_TO_MAGIC, frameAt } from '../format/batch.js';
+import { HEADER_SIZE_UP_TO_MAGIC } from '../format/batch.js';
 import { type Int64, addInt64 } from '../format/int64.js';
-import type { SegmentFile } from '../io/segment-file.js';
+import { type SegmentFile, peekFrame } from '../io/segment-file.js';
 import { JavaException } from './java-exception.js';
 import { type DumpLogOptions, type OffsetGap, type OpenedLog, type RangeContext, dumpOpenedLog, formatRange, openLog, trailingBytesLine } from './log.js';
 import { ByteSink, type DumpIO } from './output.js';
@@ -74,8 +74,8 @@ export async function dumpLogAsync(
     // (256 KiB by default) is cut at batch starts found by stepping the frames (frameCut), not into
     // equal ranges scanned for their first batch: those would hold at most a few batch starts, most
     // scanned in vain (256 MiB of 1-4 MiB records, CPU under load, scanned against serial: deep 1.12
-    // against 0.71 s, print 3.33 against 1.65 s). Such files and shallow dumps of batches of several KB go parallel
-    // later or not at all (tuning.ts: largeEntryFactor, shallowSerialEntryBytes).
+    // against 0.71 s, print 3.33 against 1.65 s). Such files and shallow dumps of batches of several
+    // KB go parallel later or not at all (tuning.ts: largeEntryFactor, shallowSerialEntryBytes).
     // (The leading entries are framed only for windows past the base threshold: below, nothing is
     // read here, and a directory named like a segment fails where the serial dump reads it.)
     const threshold = minBytes * (opts.deepIteration ? 1 : SHALLOW_FACTOR);
@@ -144,9 +144,7 @@ function leadingEntryBytes(log: OpenedLog): number {
   let largest = 0;
   let p = 0;
   for (let i = 0; i < LEADING_ENTRIES && p < log.windowEnd - HEADER_SIZE_UP_TO_MAGIC; i++) {
-    const h = log.file.peek(p, HEADER_SIZE_UP_TO_MAGIC);
-    if (h.available < HEADER_SIZE_UP_TO_MAGIC) break;
-    const f = frameAt(h.buf, h.at, h.at + (log.windowEnd - p));
+    const f = peekFrame(log.file, p, log.windowEnd);
     if (f.kind !== 'entry') break;
     largest = Math.max(largest, f.totalSize);
     p += f.totalSize;
@@ -165,9 +163,7 @@ export function frameCut(file: SegmentFile, from: number, target: number, end: n
   for (let steps = 0; p < target; steps++) {
     if (steps === maxSteps) return null;
     if (p >= end - HEADER_SIZE_UP_TO_MAGIC) return end;
-    const h = file.peek(p, HEADER_SIZE_UP_TO_MAGIC);
-    if (h.available < HEADER_SIZE_UP_TO_MAGIC) return end;
-    const f = frameAt(h.buf, h.at, h.at + (end - p));
+    const f = peekFrame(file, p, end);
     if (f.kind !== 'entry') return end;
     p += f.totalSize;
   }

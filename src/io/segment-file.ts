@@ -233,19 +233,23 @@ export function isPlausibleEntryAt(file: SegmentFile, q: number, end: number, fo
 function framesNext(file: SegmentFile, p: number, end: number, offset: Int64): boolean {
   for (let k = 0; k < FOLLOWING_ENTRIES; k++) {
     if (p >= end - HEADER_SIZE_UP_TO_MAGIC) return true;
-    const h = file.peek(p, HEADER_SIZE_UP_TO_MAGIC);
-    if (h.available < HEADER_SIZE_UP_TO_MAGIC) return false;
-    const magic = readInt8(h.buf, h.at + 16);
-    if (magic < 0 || magic > 2) return false;
-    const next = readInt64(h.buf, h.at);
-    if (next <= offset) return false;
-    const f = frameAt(h.buf, h.at, h.at + (end - p));
-    if (f.kind !== 'entry' || f.totalSize < minimumEntrySize(magic)) return false;
-    offset = next;
+    const f = peekFrame(file, p, end);
+    if (f.kind !== 'entry' || f.magic < 0 || f.magic > 2 || f.offset <= offset || f.totalSize < minimumEntrySize(f.magic)) return false;
+    offset = f.offset;
     p += f.totalSize;
   }
   return true;
 }
+
+/**
+ * The entry at `p` of `file` framed as the walk frames it (entries end by `end`), from a peek of
+ * its first 17 bytes: the file's window is not moved. `end` when fewer bytes are left in the file.
+ */
+export function peekFrame(file: SegmentFile, p: number, end: number): FrameResult {
+  const h = file.peek(p, HEADER_SIZE_UP_TO_MAGIC);
+  return h.available < HEADER_SIZE_UP_TO_MAGIC ? FRAME_END : frameAt(h.buf, h.at, h.at + (end - p));
+}
+const FRAME_END: FrameResult = { kind: 'end' };
 
 /**
  * How many entries after a candidate framesNext checks, and why their offsets must rise (as they
