@@ -1,41 +1,70 @@
 #!/usr/bin/env node
-// Builds kseg's optional native CRCs (native/crc: Node-API bindings of Intel ISA-L's CRC-32C and
-// CRC-32) with node-gyp, as part of `npm run build` (so `npm ci` builds it too, through prepare).
-// Never fails the build: where ISA-L's headers (Debian: libisal-dev), a C compiler or node-gyp are
-// missing it says so in one line and kseg uses @node-rs/crc32 (src/codec/crc.ts). Skipped when the
-// addon is newer than its sources.
+// Builds kseg's optional native addons with node-gyp, as part of `npm run build` (so `npm ci`
+// builds them too, through prepare):
+// - native/crc: Node-API bindings of Intel ISA-L's CRC-32C and CRC-32 (needs ISA-L's headers,
+//   Debian: libisal-dev); without it kseg uses @node-rs/crc32 (src/codec/crc.ts).
+// - native/java-utf8: the engine of Java's UTF-8 text of binary keys and values (needs only a C
+//   compiler); without it format/utf8.ts runs its JS loop.
+// Never fails the build: where something is missing it says so in one line and kseg uses the
+// fallback, same results. An addon newer than its sources is not built again.
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'crc');
-const addon = path.join(dir, 'build/Release/kseg_crc.node');
-const sources = ['crc.c', 'binding.gyp'].map((f) => path.join(dir, f));
+const here = path.dirname(fileURLToPath(import.meta.url));
 const say = (m) => process.stderr.write(`native: ${m}\n`);
 
-if (existsSync(addon) && sources.every((s) => statSync(s).mtimeMs <= statSync(addon).mtimeMs)) process.exit(0);
+const ADDONS = [
+  {
+    dir: 'crc',
+    target: 'kseg_crc',
+    sources: ['crc.c', 'binding.gyp'],
+    what: 'ISA-L CRC-32C and CRC-32',
+    fallback: 'CRCs by @node-rs/crc32',
+    // ISA-L's headers, or why not
+    missing: () =>
+      ['/usr/include/isa-l/crc.h', '/usr/local/include/isa-l/crc.h'].some((h) => existsSync(h))
+        ? null
+        : "ISA-L's headers are not installed (Debian: apt-get install libisal-dev)",
+  },
+  {
+    dir: 'java-utf8',
+    target: 'kseg_java_utf8',
+    sources: ['java-utf8.c', 'binding.gyp'],
+    what: "Java's UTF-8 text",
+    fallback: "Java's UTF-8 text by JS",
+    missing: () => null,
+  },
+];
 
-const header = ['/usr/include/isa-l/crc.h', '/usr/local/include/isa-l/crc.h'].find((h) => existsSync(h));
-if (!header) {
-  say("ISA-L's headers are not installed (Debian: apt-get install libisal-dev): CRCs by @node-rs/crc32");
-  process.exit(0);
+let gyp;
+for (const a of ADDONS) {
+  const dir = path.join(here, a.dir);
+  const addon = path.join(dir, `build/Release/${a.target}.node`);
+  const sources = a.sources.map((f) => path.join(dir, f));
+  if (existsSync(addon) && sources.every((s) => statSync(s).mtimeMs <= statSync(addon).mtimeMs)) continue;
+  const missing = a.missing();
+  if (missing) {
+    say(`${missing}: ${a.fallback}`);
+    continue;
+  }
+  // npm's own node-gyp: npm sets npm_config_node_gyp in scripts; otherwise next to the npm running.
+  gyp ??= process.env.npm_config_node_gyp ?? findNpmNodeGyp() ?? null;
+  if (!gyp) {
+    say(`node-gyp not found: ${a.fallback}`);
+    continue;
+  }
+  // Debian's Node has its headers in /usr/include/node: no download.
+  const nodedir = existsSync('/usr/include/node/node_api.h') ? ['--nodedir=/usr'] : [];
+  const r = spawnSync(process.execPath, [gyp, 'rebuild', ...nodedir], { cwd: dir, encoding: 'utf8' });
+  if (r.status !== 0 || !existsSync(addon)) {
+    say(`building native/${a.dir} failed (node-gyp exit ${r.status}): ${a.fallback}\n${(r.stderr ?? '').split('\n').slice(-6).join('\n')}`);
+    continue;
+  }
+  say(`built native/${a.dir} (${a.what})`);
 }
-// npm's own node-gyp: npm sets npm_config_node_gyp in scripts; otherwise next to the npm running.
-const gyp = process.env.npm_config_node_gyp ?? findNpmNodeGyp();
-if (!gyp) {
-  say('node-gyp not found: CRCs by @node-rs/crc32');
-  process.exit(0);
-}
-// Debian's Node has its headers in /usr/include/node: no download.
-const nodedir = existsSync('/usr/include/node/node_api.h') ? ['--nodedir=/usr'] : [];
-const r = spawnSync(process.execPath, [gyp, 'rebuild', ...nodedir], { cwd: dir, encoding: 'utf8' });
-if (r.status !== 0 || !existsSync(addon)) {
-  say(`building the ISA-L CRCs failed (node-gyp exit ${r.status}): CRCs by @node-rs/crc32\n${(r.stderr ?? '').split('\n').slice(-6).join('\n')}`);
-  process.exit(0);
-}
-say('built native/crc (ISA-L CRC-32C and CRC-32)');
 
 function findNpmNodeGyp() {
   const candidates = [];

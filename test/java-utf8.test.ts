@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { javaUtf8Into } from '../src/format/utf8.js';
+import { beforeAll, describe, expect, it, it as itAll } from 'vitest';
+import { javaUtf8Engine, javaUtf8IntoJs } from '../src/format/utf8.js';
 import { runJava } from '../scripts/kafka-lib.mjs';
 import { javaUtf8Reference } from './fuzz/java-utf8-reference.js';
 import { Rng } from './fuzz/rng.js';
@@ -10,7 +10,8 @@ import { HAVE_KAFKA, ensureKafka } from './real-kafka.js';
 
 /**
  * Keys and values print as Java prints `new String(bytes, UTF_8)`. javaUtf8Into (a table-driven
- * transducer) against the JDK's own loop transcribed (test/fuzz/java-utf8-reference.ts) and, where
+ * transducer, run by JS and, where native/java-utf8 is built, by the native engine: both checked)
+ * against the JDK's own loop transcribed (test/fuzz/java-utf8-reference.ts) and, where
  * Java runs, against the JDK itself (test/fuzz/JavaUtf8Probe.java): every string of up to 4 bytes over
  * the bytes where the rules change, and seeded random inputs of several kinds. KSEG_UTF8_CASES sets
  * the number of random inputs (default 50,000; `npm run fuzz`'s scale is millions:
@@ -89,17 +90,24 @@ function randomInputs(from: number, to: number, seed: number): Buffer[] {
   return out;
 }
 
+/** The native engine (null where native/java-utf8 is not built: its cases say so and are skipped). */
+const NATIVE = javaUtf8Engine();
+const ENGINES = ['js', 'native'] as const;
+type Engine = (typeof ENGINES)[number];
+const NO_NATIVE = 'native/java-utf8 is not built (no C compiler or node-gyp?): the native engine is not checked here';
+
 /**
- * javaUtf8Into on `input` placed inside other bytes and read through start/end, into `out` after
- * 5 bytes it must leave alone: what it writes, which must not depend on the bytes around (the
- * continuation bytes there would complete a sequence cut by the end).
+ * javaUtf8Into's engine on `input` placed inside other bytes and read through start/end, into `out`
+ * after 5 bytes it must leave alone: what it writes, which must not depend on the bytes around (the
+ * continuation bytes there would complete a sequence cut by the end). Every input goes to the engine
+ * asked for, whatever its length.
  */
-function ours(input: Buffer, pad: number, out: Uint8Array, view: DataView): Buffer {
+function ours(input: Buffer, pad: number, out: Uint8Array, view: DataView, engine: Engine = 'js'): Buffer {
   const src = Buffer.alloc(input.length + 2 * pad, 0x80);
   input.copy(src, pad);
   const at = 5;
   out[at - 1] = 0x55;
-  const end = javaUtf8Into(src, out, at, pad, pad + input.length, view);
+  const end = engine === 'native' ? NATIVE!.transcode(src, pad, pad + input.length, out, at) : javaUtf8IntoJs(src, out, at, pad, pad + input.length, view);
   if (out[at - 1] !== 0x55) throw new Error(`wrote before its start on ${input.toString('hex')}`);
   return Buffer.from(out.buffer, at, end - at);
 }
@@ -110,7 +118,10 @@ function scratch(): { out: Uint8Array; view: DataView } {
   return { out, view: new DataView(out.buffer) };
 }
 
-describe("javaUtf8Into: Java's UTF-8 text", () => {
+describe.each(ENGINES)("javaUtf8Into: Java's UTF-8 text, the %s engine", (engine) => {
+  if (engine === 'native' && NATIVE === null) console.warn(`java-utf8: ${NO_NATIVE}`);
+  const it = engine === 'native' && NATIVE === null ? itAll.skip : itAll;
+
   it('equals the JDK loop on every string of up to 4 bytes over 27 boundary bytes (551,881 inputs, at 4 alignments)', () => {
     const { out, view } = scratch();
     const inputs = allStrings(BOUNDARY, 4);
@@ -118,7 +129,7 @@ describe("javaUtf8Into: Java's UTF-8 text", () => {
     let i = 0;
     for (const input of inputs) {
       const want = javaUtf8Reference(input);
-      const got = ours(input, i++ & 3, out, view);
+      const got = ours(input, i++ & 3, out, view, engine);
       if (!got.equals(want)) expect(got.toString('hex'), `input ${input.toString('hex')}`).toBe(want.toString('hex'));
     }
   });
@@ -130,7 +141,7 @@ describe("javaUtf8Into: Java's UTF-8 text", () => {
       inputs.forEach((input, i) => {
         const want = javaUtf8Reference(input);
         if (!want.equals(input)) malformed++;
-        const got = ours(input, i & 3, out, view);
+        const got = ours(input, i & 3, out, view, engine);
         if (!got.equals(want)) expect(got.toString('hex'), `input ${input.toString('hex')}`).toBe(want.toString('hex'));
       });
     }
@@ -156,14 +167,16 @@ describe.skipIf(!HAVE_KAFKA)('javaUtf8Into and the JDK itself', () => {
     return out;
   }
 
-  it('on every string of up to 4 bytes over the boundary bytes and the seeded random inputs, byte for byte (and so the JDK loop above equals the JDK on them)', () => {
+  it('on every string of up to 4 bytes over the boundary bytes and the seeded random inputs, byte for byte, both engines (and so the JDK loop above equals the JDK on them)', () => {
     const { out, view } = scratch();
     let differ = 0;
     for (const inputs of [allStrings(BOUNDARY, 4), ...randomParts()]) {
       const real = jdk(inputs);
       inputs.forEach((input, i) => {
-        const got = ours(input, i & 3, out, view).toString('hex');
-        if (got !== real[i] && differ++ < 5) expect(got, `input ${input.toString('hex')}`).toBe(real[i]);
+        for (const engine of NATIVE === null ? (['js'] as const) : ENGINES) {
+          const got = ours(input, i & 3, out, view, engine).toString('hex');
+          if (got !== real[i] && differ++ < 5) expect(got, `${engine}: input ${input.toString('hex')}`).toBe(real[i]);
+        }
       });
     }
     expect(differ).toBe(0);

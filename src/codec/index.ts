@@ -17,6 +17,7 @@ export type { CompressionTypeId, CompressionName, JavaFailure, StreamContent } f
 export { JAVA_MAX_ARRAY, javaArrayFailure, javaText } from './types.js';
 export { CodecError } from './errors.js';
 export { crc32, crc32c, crc32Range, crc32cRange, crc32cOutrunsReading, crcBackendName } from './crc.js';
+export { type JavaUtf8Engine, loadJavaUtf8Engine } from './java-utf8-native.js';
 
 export interface DecompressOptions {
   /**

@@ -1,0 +1,23 @@
+// The optional native engine of Java's UTF-8 text (native/java-utf8: a Node-API addon built by
+// native/build.mjs where a C compiler and node-gyp are). It runs format/utf8.ts's own tables, which
+// that module hands it (init); this module only finds it. KSEG_UTF8=js in the environment leaves it
+// unloaded (tests and benchmarks compare the two).
+import { createRequire } from 'node:module';
+
+export interface JavaUtf8Engine {
+  /** Takes the transducer's tables (utf8.ts); throws if they are not what the engine can run. */
+  init(out: Int32Array, step: Uint16Array): void;
+  /** Java's text of src[start, end) into out from `at` (room for 3n + 1 bytes); returns its end. */
+  transcode(src: Uint8Array, start: number, end: number, out: Uint8Array, at: number): number;
+}
+
+/** The addon, or null where it is not built (or KSEG_UTF8=js). */
+export function loadJavaUtf8Engine(): JavaUtf8Engine | null {
+  if (process.env.KSEG_UTF8 === 'js') return null;
+  try {
+    // Two folders up from src/codec, dist/codec and dist/bundle alike.
+    return createRequire(import.meta.url)('../../native/java-utf8/build/Release/kseg_java_utf8.node') as JavaUtf8Engine;
+  } catch {
+    return null;
+  }
+}
