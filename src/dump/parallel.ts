@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { crc32cOutrunsReading } from '../codec/index.js';
 import { HEADER_SIZE_UP_TO_MAGIC } from '../format/batch.js';
+import { javaUtf8Engine } from '../format/utf8.js';
 import { type Int64, addInt64 } from '../format/int64.js';
 import { type SegmentFile, peekFrame } from '../io/segment-file.js';
 import { JavaException } from './java-exception.js';
@@ -82,11 +83,13 @@ export async function dumpLogAsync(
     const leading = log.windowEnd >= threshold ? leadingEntryBytes(log) : 0;
     const frameCuts = tuning.frameCuts ?? leading > rangeBytes(minBytes, { deepIteration: true }) / 4;
     const shallowOfLargeBatches = !opts.deepIteration && !frameCuts && leading >= (tuning.shallowSerialEntryBytes ?? SHALLOW_SERIAL_ENTRY_BYTES);
-    // With a CRC-32C that outruns reading (ISA-L), files of large entries stay serial unless their
-    // values are printed: the dump is bound by reading then (1 GiB of 1-4 MiB records: serial 0.314
-    // against parallel 0.342 s deep, 0.294 against 0.300 s shallow, at 0.67-0.72x the CPU time).
-    // Printed, the values' text is most of the work (serial 2.60 s against parallel ~1.5 s).
-    const readingBound = frameCuts && !opts.printContents && crc32cOutrunsReading();
+    // With a CRC-32C that outruns reading (ISA-L), files of large entries stay serial: the dump is
+    // bound by reading then (1 GiB of 1-4 MiB records: serial 0.314 against parallel 0.342 s deep,
+    // 0.294 against 0.300 s shallow, at 0.67-0.72x the CPU time). Printed, the values' text is the
+    // work: serial too where the native engine writes it (native/java-utf8; 1 GiB of half random
+    // values: serial 0.938 against parallel 0.984 s at 0.62x the CPU, 256 MiB: 0.79x the time), in
+    // parallel where JS does (serial 2.60 s against parallel ~1.5 s at 1 GiB).
+    const readingBound = frameCuts && crc32cOutrunsReading() && (!opts.printContents || javaUtf8Engine() !== null);
     const largeEntryFactor = tuning.largeEntryFactor ?? (readingBound ? Infinity : LARGE_ENTRY_FACTOR);
     const large = log.windowEnd >= (frameCuts ? minBytes * largeEntryFactor : threshold) && !shallowOfLargeBatches;
     const script = workerArgs === null || threads < 2 || !large ? null : (tuning.workerScript ?? defaultWorkerScript());

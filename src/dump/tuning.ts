@@ -59,7 +59,8 @@ export interface ParallelTuning {
    * 1-4 MiB records: serial shallow 0.219 against 0.244 s, deep 0.251 against 0.310 s; 1 GiB:
    * parallel 0.352 against 0.405 s shallow). Default LARGE_ENTRY_FACTOR (8: 512 MiB) with
    * @node-rs/crc32's CRC-32C; with ISA-L's (codec crc32cOutrunsReading), Infinity (serial) unless
-   * the values are printed (--print-data-log).
+   * the values are printed (--print-data-log) by JS rather than the native engine (format/utf8.ts
+   * javaUtf8Engine).
    */
   largeEntryFactor?: number;
   /**
