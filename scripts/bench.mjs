@@ -78,6 +78,8 @@ if (!flag('--no-build')) {
 const { crc32c, decompress } = await import(pathToFileURL(path.join(root, 'dist/codec/index.js')).href);
 const zstdMod = await import(pathToFileURL(path.join(root, 'dist/codec/zstd.js')).href).catch(() => ({}));
 const crcMod = await import(pathToFileURL(path.join(root, 'dist/codec/crc.js')).href).catch(() => ({}));
+const utf8Mod = await import(pathToFileURL(path.join(root, 'dist/format/utf8.js')).href).catch(() => ({}));
+const utf8Engine = utf8Mod.javaUtf8Engine ? (utf8Mod.javaUtf8Engine() ? 'native/java-utf8' : 'JS') : '?';
 
 // 2. The real tool, unless Java or the jars are missing.
 const kafka = await import('./kafka-lib.mjs');
@@ -248,7 +250,7 @@ const cpu = os.cpus();
 const javaVersion = withKafka ? (spawnSync('java', ['-version'], { encoding: 'utf8' }).stderr.split('\n')[0] ?? '') : '';
 const lines = [];
 lines.push(
-  `kseg's kafka-dump-log (Node ${process.version}, zstd: ${zstdMod.zstdBackend?.() ?? '?'}, CRCs: ${crcMod.crcBackendName?.() ?? '?'}) against Kafka ${kafka.KAFKA_VERSION}'s DumpLogSegments ` +
+  `kseg's kafka-dump-log (Node ${process.version}, zstd: ${zstdMod.zstdBackend?.() ?? '?'}, CRCs: ${crcMod.crcBackendName?.() ?? '?'}, Java's UTF-8 text: ${utf8Engine}) against Kafka ${kafka.KAFKA_VERSION}'s DumpLogSegments ` +
     `(${withKafka ? `${javaVersion}, ${kafka.KAFKA_RUN_CLASS_JVM_OPTIONS.join(' ')}` : `skipped: ${kafkaMissing.join('; ')}`}), ` +
     `${cpu.length}x ${cpu[0]?.model.trim() ?? 'cpu'}; ${runs} paired runs each, medians of wall time (speed-up) and of CPU time (user + system), stdout to /dev/null; MB = 10^6 bytes`,
 );
