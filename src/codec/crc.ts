@@ -8,6 +8,7 @@
 // at ~96 against ISA-L's (~80-90 ns from 64 to 256 bytes, view included; JS 30 ns at 32 bytes).
 // Between the two is most v2 batches written by low-linger producers (one small record per batch).
 import { createRequire } from 'node:module';
+import { loadNativeAddon } from './native-addon.js';
 
 /** A continuable CRC of a byte view: crc(a + b) = f(b, f(a, 0)), unsigned. */
 type CrcFn = (data: Uint8Array, prev: number) => number;
@@ -26,17 +27,10 @@ const NODE_RS_SMALL = 224;
 const ISAL_SMALL = 96;
 
 function loadNative(): NativeCrcs {
-  const require = createRequire(import.meta.url);
-  if (process.env.KSEG_CRC !== 'node-rs') {
-    try {
-      // Two folders up from src/codec, dist/codec and dist/bundle alike.
-      const isal = require('../../native/crc/build/Release/kseg_crc.node') as { crc32c: CrcFn; crc32: CrcFn };
-      return { name: 'ISA-L (native/crc)', crc32c: isal.crc32c, crc32: isal.crc32, small: ISAL_SMALL, outrunsReading: true };
-    } catch {
-      // not built here (no libisal-dev, no compiler): @node-rs/crc32
-    }
-  }
-  const nodeRs = require('@node-rs/crc32') as { crc32c: CrcFn; crc32: CrcFn };
+  // Not built here (no libisal-dev, no compiler), or not wanted: @node-rs/crc32.
+  const isal = process.env.KSEG_CRC === 'node-rs' ? null : loadNativeAddon<{ crc32c: CrcFn; crc32: CrcFn }>('crc', 'kseg_crc');
+  if (isal !== null) return { name: 'ISA-L (native/crc)', crc32c: isal.crc32c, crc32: isal.crc32, small: ISAL_SMALL, outrunsReading: true };
+  const nodeRs = createRequire(import.meta.url)('@node-rs/crc32') as { crc32c: CrcFn; crc32: CrcFn };
   return {
     name: '@node-rs/crc32',
     crc32c: (data, prev) => nodeRs.crc32c(data, prev) >>> 0,

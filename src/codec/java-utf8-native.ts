@@ -2,7 +2,7 @@
 // native/build.mjs where a C compiler and node-gyp are). It runs format/utf8.ts's own tables, which
 // that module hands it (init); this module only finds it. KSEG_UTF8=js in the environment leaves it
 // unloaded (tests and benchmarks compare the two).
-import { createRequire } from 'node:module';
+import { loadNativeAddon } from './native-addon.js';
 
 export interface JavaUtf8Engine {
   /** Takes the transducer's tables (utf8.ts); throws if they are not what the engine can run. */
@@ -13,11 +13,5 @@ export interface JavaUtf8Engine {
 
 /** The addon, or null where it is not built (or KSEG_UTF8=js). */
 export function loadJavaUtf8Engine(): JavaUtf8Engine | null {
-  if (process.env.KSEG_UTF8 === 'js') return null;
-  try {
-    // Two folders up from src/codec, dist/codec and dist/bundle alike.
-    return createRequire(import.meta.url)('../../native/java-utf8/build/Release/kseg_java_utf8.node') as JavaUtf8Engine;
-  } catch {
-    return null;
-  }
+  return process.env.KSEG_UTF8 === 'js' ? null : loadNativeAddon<JavaUtf8Engine>('java-utf8', 'kseg_java_utf8');
 }
