@@ -89,15 +89,10 @@ describe('the native engine of javaUtf8Into', () => {
 
   it('the command prints the same with KSEG_UTF8=js as with the engine in use, over every .log of the fixtures (--print-data-log)', () => {
     ensureBuilt('dist/bundle/dump-log.js');
-    const logs: string[] = [];
-    const walk = (dir: string): void => {
-      for (const e of readdirSync(dir, { withFileTypes: true })) {
-        if (e.isDirectory()) walk(join(dir, e.name));
-        else if (e.name.endsWith('.log')) logs.push(join(dir, e.name));
-      }
-    };
-    walk(FIXTURES);
-    logs.sort();
+    const logs = readdirSync(FIXTURES, { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.log'))
+      .sort()
+      .map((f) => join(FIXTURES, f));
     expect(logs.length).toBeGreaterThan(30);
     const dump = (env: Record<string, string>) =>
       spawnSync(process.execPath, [join(REPO, 'bin/kafka-dump-log.js'), '--print-data-log', '--files', logs.join(',')], {

@@ -186,7 +186,7 @@ export function javaUtf8Engine(): JavaUtf8Engine | null {
  */
 export function javaUtf8Into(src: Uint8Array, out: Uint8Array, at: number, start = 0, end = src.length, view?: DataView, srcView?: DataView): number {
   if (end - start >= NATIVE_MIN_BYTES) {
-    const native = engine === undefined ? javaUtf8Engine() : engine;
+    const native = javaUtf8Engine();
     if (native !== null) return native.transcode(src, start, end, out, at);
   }
   return javaUtf8IntoJs(src, out, at, start, end, view, srcView);
